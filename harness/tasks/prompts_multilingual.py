@@ -1,0 +1,1 @@
+"""Prompt builders for the multilingual suite (registered on import by harness.tasks.prompts)."""
