@@ -63,6 +63,7 @@ class SampleRecord(Record):
     wall_s: float = 0.0
     sampling: dict[str, Any] = Field(default_factory=dict)
     choice_logprobs: list[float] | None = None
+    correct_norm: bool | None = Field(None, description="Length-normalised pick was right (acc_norm)")
 
 
 class MetricRecord(Record):

@@ -43,11 +43,15 @@ def grade_item(
         logprobs = [g.logprob if g.logprob is not None else -math.inf for g in gens]
         best = max(range(len(logprobs)), key=lambda i: logprobs[i])
         letter = LETTERS[best]
+        # acc_norm as lm-eval computes it: log-likelihood per byte of the continuation.
+        lengths = [max(len(c.encode("utf-8")), 1) for c in item.prompt.continuations]
+        best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
         return SampleRecord(
             **base, response=item.doc.choices[best], extracted=letter,
             correct=letter == item.doc.gold, score=float(letter == item.doc.gold),
             finish_reason="loglikelihood", prompt_tokens=sum(g.prompt_tokens for g in gens),
             wall_s=max(g.wall_s for g in gens), choice_logprobs=logprobs,
+            correct_norm=LETTERS[best_norm] == item.doc.gold,
         )
     from harness.grading import grade
 
@@ -94,21 +98,28 @@ def mean_ci(values: list[float], seed: int = 0, n_boot: int = 2000) -> tuple[flo
 def metrics_for(
     model: ModelSpec, task: TaskSpec, samples: list[SampleRecord], gen_wall_s: float
 ) -> list[MetricRecord]:
-    """Accuracy (pass@1 averaged over k samples), with clustered stderr and a bootstrap CI."""
-    means = item_means(samples)
-    score, stderr, lo, hi = mean_ci(means)
+    """Accuracy (pass@1 averaged over k samples), with clustered stderr and a bootstrap CI.
+
+    Log-likelihood tasks report `acc` and `acc_norm` (per-byte normalised), as lm-eval does.
+    `tokens_per_s` is generated tokens per engine second (log-likelihood tasks: scored tokens).
+    """
+    likelihood = task.answer_type == "likelihood_choice"
     out_tokens = [s.output_tokens for s in samples]
-    tokens = sum(out_tokens) if task.answer_type != "likelihood_choice" else sum(
-        s.prompt_tokens for s in samples
-    )
-    return [
-        MetricRecord(
-            model=model.id, task=task.id,
-            metric="acc" if task.answer_type == "likelihood_choice" else "accuracy",
+    tokens = sum(s.prompt_tokens for s in samples) if likelihood else sum(out_tokens)
+    variants: list[tuple[str, list[SampleRecord]]] = [("acc" if likelihood else "accuracy", samples)]
+    if likelihood:
+        normed = [s.model_copy(update={"score": float(bool(s.correct_norm))}) for s in samples]
+        variants.append(("acc_norm", normed))
+    out = []
+    for name, recs in variants:
+        means = item_means(recs)
+        score, stderr, lo, hi = mean_ci(means)
+        out.append(MetricRecord(
+            model=model.id, task=task.id, metric=name,
             score=score, stderr=stderr, ci_low=lo, ci_high=hi, n=len(means),
-            n_samples=len(samples), n_truncated=sum(s.truncated for s in samples),
-            n_ungradable=sum(s.ungradable for s in samples),
+            n_samples=len(recs), n_truncated=sum(s.truncated for s in recs),
+            n_ungradable=sum(s.ungradable for s in recs),
             mean_output_tokens=sum(out_tokens) / len(out_tokens) if out_tokens else 0.0,
             tokens_per_s=tokens / gen_wall_s if gen_wall_s > 0 else 0.0,
-        )
-    ]
+        ))
+    return out
