@@ -36,7 +36,7 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     elif isinstance(claim.test, CoverageTest):
         evaluate_coverage(ctx, claim.test, v)
     else:
-        evaluate_paired(ctx, claim, v)
+        evaluate_paired(ctx, claim.test, v)
     v.evidence_runs = sorted({k for m, t in ctx.used for k in ctx.evidence.run_keys(m, t)})
     v.missing_runs = sorted(ctx.missing)
     if v.missing_runs:

@@ -191,6 +191,7 @@ def published_value(
         rows = rows[rows["protocol_match"] == "yes"]
     if rows.empty:
         return None
-    rank = rows["protocol_match"].map({m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}).fillna(len(PROTOCOL_PREFERENCE))
-    first = rows.iloc[int(np.argmin(rank.to_numpy()))]
+    order = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
+    rank = rows["protocol_match"].map(order).fillna(len(order)).to_numpy()
+    first = rows.iloc[int(np.argmin(rank))]  # first of the best-matching rows, in file order
     return Published(float(first["score"]), str(first["source"]), str(first["protocol_match"]), len(rows))

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from harness.claims import stats
@@ -68,6 +70,10 @@ def evaluate_rank(ctx: Context, test: RankTest, v: Verdict) -> None:
         v.verdict = INCONCLUSIVE
 
 
+def _weighted_mean(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda w: (w @ x) / w.sum(axis=1)
+
+
 def evaluate_coverage(ctx: Context, test: CoverageTest, v: Verdict) -> None:
     (model,) = resolve_models(test.model, ctx.catalog)
     specs = resolve_tasks(test.tasks, ctx.catalog)
@@ -89,7 +95,7 @@ def evaluate_coverage(ctx: Context, test: CoverageTest, v: Verdict) -> None:
                 excess.append(it.score - np.where(np.isnan(it.chance), task_chance(t), it.chance))
             x = np.concatenate(excess) * 100.0
             cell.n_items = x.size
-            point, reps = stats.bootstrap(ctx.rng, max(x.size, 1), lambda w, x=x: (w @ x) / w.sum(1), ctx.n_boot)
+            point, reps = stats.bootstrap(ctx.rng, max(x.size, 1), _weighted_mean(x), ctx.n_boot)
             cell.fill(float(point), reps, "greater", test.margin, ctx.n_min)
         v.cells.append(cell)
         p_pass.append(cell.p_support if cell.status == "ok" else 1.0)

@@ -38,15 +38,15 @@ def grouped_runs(missing: list[tuple[str, str]], catalog: Catalog) -> list[tuple
     """(run config, models, task ids): models that miss the same tasks of one suite share a row."""
     per_suite: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for model, task in missing:
-        suite = catalog.tasks[task].suite if task in catalog.tasks else "reasoning"
+        suite: str = catalog.tasks[task].suite if task in catalog.tasks else "reasoning"
         per_suite[suite][model].add(task)
     rows = []
     for suite in sorted(per_suite):
         by_tasks: dict[frozenset[str], list[str]] = defaultdict(list)
         for model, tasks in sorted(per_suite[suite].items()):
             by_tasks[frozenset(tasks)].append(model)
-        for tasks, models in by_tasks.items():
-            rows.append((RUN_CONFIGS[suite], models, sorted(tasks)))
+        for task_set, models in by_tasks.items():
+            rows.append((RUN_CONFIGS[suite], models, sorted(task_set)))
     return rows
 
 
@@ -63,10 +63,16 @@ def _gpu_plan(missing: list[tuple[str, str]], catalog: Catalog, gpu: str, gpus_p
         from harness.plan import format_plan, plan_run
     except ImportError as exc:
         return f"(GPU plan unavailable: harness.plan cannot be imported: {exc})"
+    per_model: dict[str, set[str]] = defaultdict(set)
+    for model, task in missing:
+        per_model[model].add(task)
+    groups: dict[frozenset[str], list[str]] = defaultdict(list)  # models missing the same tasks
+    for model, model_tasks in sorted(per_model.items()):
+        groups[frozenset(model_tasks)].append(model)
     plans = []
-    for _config, models, tasks in grouped_runs(missing, catalog):
+    for task_set, models in groups.items():
         try:
-            plans.extend(plan_run([catalog.models[m] for m in models], [catalog.tasks[t] for t in tasks],
+            plans.extend(plan_run([catalog.models[m] for m in models], [catalog.tasks[t] for t in sorted(task_set)],
                                   gpu, gpus_per_node))  # fmt: skip
         except HarnessError as exc:
             return f"(GPU plan failed: {exc.one_line()})"

@@ -16,7 +16,7 @@ import numpy as np
 from harness.claims import stats
 from harness.claims.context import Context, aligned, make_side
 from harness.claims.evidence import METRIC_UNITS, published_value
-from harness.claims.ledger import Claim, GainTest, ReferenceTest
+from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest
 from harness.claims.selectors import gain_pairs, resolve_models, resolve_tasks
 from harness.claims.verdicts import INCONCLUSIVE, Cell, Verdict, decide_cells
 
@@ -89,11 +89,15 @@ def _reference_cell(ctx: Context, test: ReferenceTest, a: list[str], b: list[str
     return cell
 
 
-def evaluate_paired(ctx: Context, claim: Claim, v: Verdict) -> None:
-    test = claim.test
-    tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]  # type: ignore[union-attr]
-    metric = getattr(test, "metric", "accuracy")
-    v.unit, v.tasks, notes = METRIC_UNITS[metric], tasks, []
+PairedTest = CompareTest | GainTest | EfficiencyTest | ReferenceTest
+
+
+def evaluate_paired(ctx: Context, test: PairedTest, v: Verdict) -> None:
+    """Fill `v` for a compare, gain, efficiency or reference test."""
+    tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
+    metric = test.metric if isinstance(test, EfficiencyTest) else "accuracy"
+    notes: list[str] = []
+    v.unit, v.tasks = METRIC_UNITS[metric], tasks
     cells: list[Cell] = []
     if isinstance(test, GainTest):
         pairs = gain_pairs(test, ctx.catalog)
@@ -103,7 +107,7 @@ def evaluate_paired(ctx: Context, claim: Claim, v: Verdict) -> None:
                 cells.append(_paired_cell(ctx, f"{treated} vs {control} @ {t}", t, [treated], [control],
                                           metric, ("mean", "mean"), test.relation, test.margin))  # fmt: skip
     else:
-        a, b = resolve_models(test.a, ctx.catalog), resolve_models(test.b, ctx.catalog)  # type: ignore[union-attr]
+        a, b = resolve_models(test.a, ctx.catalog), resolve_models(test.b, ctx.catalog)
         v.models_a, v.models_b = a, b
         if isinstance(test, ReferenceTest):
             for label, unit in reference_units(ctx, test, b, tasks):
@@ -119,7 +123,7 @@ def evaluate_paired(ctx: Context, claim: Claim, v: Verdict) -> None:
             if not cells:
                 v.verdict, v.reason = INCONCLUSIVE, "no published value for side b on the selected tasks"
                 return
-    d = decide_cells(cells, test.relation, test.margin, test.quantifier, ctx.n_min)  # type: ignore[union-attr]
+    d = decide_cells(cells, test.relation, test.margin, test.quantifier, ctx.n_min)
     v.verdict, v.reason = d.verdict, "; ".join([d.reason, *notes])
     v.estimate, v.ci_low, v.ci_high, v.p_value = d.estimate, d.ci_low, d.ci_high, d.p_value
     v.cells, v.n_items = cells, sum(c.n_items for c in cells)

@@ -17,7 +17,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.claims.ledger import Claim, Ledger, ModelSelector, TaskSelector
+from harness.claims.ledger import (
+    Claim,
+    CompareTest,
+    EfficiencyTest,
+    GainTest,
+    Ledger,
+    ModelSelector,
+    RankTest,
+    ReferenceTest,
+    TaskSelector,
+    UntestableTest,
+)  # fmt: skip
 from harness.claims.verdicts import VERDICTS, Verdict
 
 COLUMNS = [
@@ -25,6 +36,9 @@ COLUMNS = [
     "models_a", "models_b", "tasks", "evidence_runs", "missing_runs", "test_type", "unit",
     "evidence_type", "reason", "commands",
 ]  # fmt: skip
+
+
+MAX_LISTED = 24  # missing runs named in claims.md; claims.csv lists every one
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -75,17 +89,18 @@ def _selector(sel: ModelSelector | TaskSelector) -> str:
 def describe_test(claim: Claim) -> str:
     """One line saying what the test compares, for the report."""
     t = claim.test
-    if t.type == "untestable":
+    if isinstance(t, UntestableTest):
         return "untestable"
     tasks = _selector(t.tasks)
-    if t.type in ("compare", "efficiency", "reference"):
-        metric = f" on {t.metric}" if t.type == "efficiency" else ""  # type: ignore[union-attr]
-        return (f"{t.type}{metric}: A [{_selector(t.a)}] {t.relation} B [{_selector(t.b)}], margin {t.margin:g}, "  # type: ignore[union-attr]
-                f"{t.quantifier} over tasks [{tasks}]")  # type: ignore[union-attr]
-    if t.type == "gain":
-        who = "; ".join(f"{a} vs {b}" for a, b in t.pairs) or f"[{_selector(t.treated)}] vs its base_model"  # type: ignore[arg-type]
+    if isinstance(t, CompareTest | EfficiencyTest | ReferenceTest):
+        metric = f" on {t.metric}" if isinstance(t, EfficiencyTest) else ""
+        return (f"{t.type}{metric}: A [{_selector(t.a)}] {t.relation} B [{_selector(t.b)}], "
+                f"margin {t.margin:g}, {t.quantifier} over tasks [{tasks}]")  # fmt: skip
+    if isinstance(t, GainTest):
+        treated = _selector(t.treated) if t.treated is not None else ""
+        who = "; ".join(f"{a} vs {b}" for a, b in t.pairs) or f"[{treated}] vs its base_model"
         return f"gain ({t.condition}): {who}, {t.relation} margin {t.margin:g}, {t.quantifier} over [{tasks}]"
-    if t.type == "rank":
+    if isinstance(t, RankTest):
         return (f"rank on {t.metric}: [{_selector(t.target)}] {t.claim.replace('_', ' ')} (k = {t.k}) "
                 f"among [{_selector(t.among)}] on [{tasks}]")  # fmt: skip
     return (f"coverage: [{_selector(t.model)}] above chance + {t.margin:g} points "
@@ -113,7 +128,7 @@ def _verdict_block(v: Verdict, claim: Claim) -> list[str]:
         out += [f"*Result:* {_fmt(v.estimate, v.unit)} {v.unit}{ci}{p}, n = {v.n_items} items; "
                 f"evidence: {v.evidence_type or 'none'}", ""]  # fmt: skip
     out += [f"*Why:* {v.reason}", ""]
-    if len(v.cells) > 1:
+    if len(v.cells) > 1 and any(c.status != "missing" for c in v.cells):
         out += ["| cell | status | n | estimate | 95% CI | p | p adj |", "|---|---|---|---|---|---|---|"]
         for c in v.cells:
             adj = f"{c.p_adjusted:.3g}" if c.p_adjusted is not None else ""
@@ -124,8 +139,10 @@ def _verdict_block(v: Verdict, claim: Claim) -> list[str]:
     if v.evidence_runs:
         out += [f"*Runs used:* {', '.join(v.evidence_runs)}", ""]
     if v.missing_runs:
-        out += [f"*Missing runs ({len(v.missing_runs)}):* " + ", ".join(f"{m} × {t}" for m, t in v.missing_runs), "",
-                "```", *v.commands, "```", ""]  # fmt: skip
+        listed = ", ".join(f"{m} × {t}" for m, t in v.missing_runs[:MAX_LISTED])
+        extra = len(v.missing_runs) - MAX_LISTED
+        more = f" and {extra} more (all in claims.csv)" if extra > 0 else ""
+        out += [f"*Missing runs ({len(v.missing_runs)}):* {listed}{more}", "", "```", *v.commands, "```", ""]
     return out
 
 

@@ -12,6 +12,8 @@ Task selectors: the union of `ids`, `groups` and `suites` (in that order, via
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from harness.claims.evidence import closed_model_ids
 from harness.claims.ledger import (
     Claim,
@@ -39,7 +41,7 @@ def size_class(spec: ModelSpec) -> str:
 
 
 def _matches(spec: ModelSpec, sel: ModelSelector) -> bool:
-    checks = [
+    checks: list[tuple[Sequence[str], str]] = [
         (sel.family, spec.family),
         (sel.developer, spec.developer),
         (sel.country, spec.country),

@@ -108,7 +108,7 @@ def _too_few_note(cells: list[Cell], n_min: int) -> str:
 def decide_mean(cells: list[Cell], relation: str, margin: float, n_min: int) -> Decision:
     """`mean` quantifier: the mean over cells of their differences."""
     if any(c.status == "missing" for c in cells):
-        return Decision(NOT_RUN, "runs missing; the mean needs every task")
+        return Decision(NOT_RUN, "the mean needs every task")
     if any(c.status == "too_few" for c in cells):
         return Decision(INCONCLUSIVE, "too few items" + _too_few_note(cells, n_min))
     point = float(np.mean([c.estimate for c in cells]))
@@ -136,7 +136,7 @@ def decide_any(cells: list[Cell], n_min: int) -> Decision:
             reason = f"supported in {cells[best].label} (Holm over {len(cells)} cells)"
             return Decision(SUPPORTED, reason, **_summary(cells[best], adjusted[best]))  # type: ignore[arg-type]
     if any(c.status == "missing" for c in cells):
-        return Decision(NOT_RUN, "no measured cell supports it yet; runs missing")
+        return Decision(NOT_RUN, "no measured cell supports it yet")
     if all(c.status == "ok" and c.p_refute < ALPHA for c in cells):
         worst = max(range(len(cells)), key=lambda i: cells[i].p_refute)
         reason = f"refuted in every one of {len(cells)} cells"
@@ -158,7 +158,7 @@ def decide_all(cells: list[Cell], n_min: int) -> Decision:
             reason = f"refuted in {cells[worst].label} (Holm over {len(cells)} cells)"
             return Decision(REFUTED, reason, **_summary(cells[worst], cells[worst].p_support))  # type: ignore[arg-type]
     if any(c.status == "missing" for c in cells):
-        return Decision(NOT_RUN, "no measured cell refutes it yet; runs missing")
+        return Decision(NOT_RUN, "no measured cell refutes it yet")
     weakest = max(range(len(cells)), key=lambda i: cells[i].p_support)
     if all(c.status == "ok" and c.p_support < ALPHA for c in cells):
         reason = f"supported in every one of {len(cells)} cells"
