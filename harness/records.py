@@ -64,6 +64,7 @@ class SampleRecord(Record):
     sampling: dict[str, Any] = Field(default_factory=dict)
     choice_logprobs: list[float] | None = None
     correct_norm: bool | None = Field(None, description="Length-normalised pick was right (acc_norm)")
+    error: str | None = Field(None, description="Backend error for this request (counted, not scored)")
 
 
 class MetricRecord(Record):

@@ -140,12 +140,17 @@ def build_items(model: ModelSpec, plan: TaskPlan, tokenizer: object) -> tuple[li
     return items, requests
 
 
-def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int, progress: Progress) -> None:
-    """Run every uncached request, persisting each chunk as it completes."""
+ERROR_FAIL_FRACTION = 0.05
+
+
+def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int,
+            progress: Progress) -> dict[str, GenerationRecord]:
+    """Run every uncached request, persisting each chunk as it completes. Returns failed requests."""
     cached = plan.run_dir.cached_generations()
     pending = [k for k in requests if k not in cached]
     progress.start_task(f"{plan.task.id}", len(requests))
     progress.advance(len(requests) - len(pending))
+    errors: dict[str, GenerationRecord] = {}
     for start in range(0, len(pending), chunk_size):
         keys = pending[start : start + chunk_size]
         kind = requests[keys[0]][0]
@@ -167,8 +172,10 @@ def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int, p
                 for k, r in zip(keys, ll, strict=True)
             ]
         plan.run_dir.append_chunk(records)
+        errors.update({r.key: r for r in records if r.error})
         progress.advance(len(keys))
     progress.end_task()
+    return errors
 
 
 def _manifest(model: ModelSpec, plan: TaskPlan, weights: ResolvedWeights, settings: dict, device: str) -> RunManifest:
@@ -194,16 +201,23 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     items, requests = build_items(model, plan, backend.tokenizer)
     manifest = manifest.model_copy(update={"n_requests": len(requests)})
     plan.run_dir.write_manifest(manifest)
-    execute(backend, plan, requests, spec.chunk_size, progress)
+    errors = execute(backend, plan, requests, spec.chunk_size, progress)
     gen_wall = plan.run_dir.generation_wall_s()
-    cache = plan.run_dir.cached_generations()
+    cache = {**errors, **plan.run_dir.cached_generations()}
     samples = [grade_item(it, [cache[k] for k in it.keys], model, plan.task, plan.run_key) for it in items]
     plan.run_dir.write_samples(samples)
     metrics = metrics_for(model, plan.task, samples, gen_wall)
     plan.run_dir.write_metrics(metrics)
     wall = time.perf_counter() - started
+    n_errors = sum(s.error is not None for s in samples)
+    failed = n_errors > ERROR_FAIL_FRACTION * max(len(samples), 1)
+    error = (f"{n_errors}/{len(samples)} requests failed, e.g. {next(s.error for s in samples if s.error)}"
+             if failed else None)
     plan.run_dir.write_manifest(manifest.model_copy(update={
-        "status": "complete", "finished_at": now(), "wall_s": round(wall, 3)}))
+        "status": "failed" if failed else "complete", "finished_at": now(), "wall_s": round(wall, 3),
+        "error": error}))
+    if failed:
+        return Outcome(model.id, plan.task.id, plan.run_key, "failed", error, metrics=metrics, wall_s=wall)
     for m in metrics:
         if m.n_samples and m.n_truncated / m.n_samples > TRUNCATION_WARN_FRACTION:
             progress.message(

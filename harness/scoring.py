@@ -56,6 +56,11 @@ def grade_item(
     from harness.grading import grade
 
     gen = gens[0]
+    if gen.error is not None:
+        return SampleRecord(
+            **base, response="", extracted=None, correct=False, score=0.0, ungradable=True,
+            finish_reason="error", prompt_tokens=gen.prompt_tokens, sampling=gen.sampling, error=gen.error,
+        )
     response = gen.text or ""
     g = grade(
         task.answer_type, response, item.doc.gold, language=task.language,

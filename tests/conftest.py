@@ -41,7 +41,7 @@ def write_tiny_catalog(config_dir: Path, model_dir: Path, **overrides: object) -
         "id": "tiny-llama", "name": "Tiny random Llama", "family": "llama3", "developer": "test",
         "country": "US", "params_b": 0.0001, "active_params_b": 0.0001, "kind": "base",
         "source": {"type": "local", "path": str(model_dir)}, "backend": "vllm", "dtype": "float32",
-        "max_model_len": 2048, "chat_template": False, "bos": "always",
+        "max_model_len": 4096, "chat_template": False, "bos": "always",
         "generation": {"temperature": 0.0, "max_new_tokens": 16},
     }
     spec.update(overrides)

@@ -84,6 +84,12 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+def too_long(req: GenRequest, max_model_len: int) -> GenResult:
+    """A prompt that cannot fit is an error, counted as such, never a silent truncation."""
+    n = len(req.prompt_ids)
+    return GenResult("", "error", n, 0, 0.0, error=f"prompt has {n} tokens, max_model_len is {max_model_len}")
+
+
 def split_trailing_space(context: str, continuation: str) -> tuple[str, str]:
     """Move trailing whitespace from the context to the continuation (as lm-eval does)."""
     n = len(context) - len(context.rstrip())

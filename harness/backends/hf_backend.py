@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from harness.backends.base import EngineSettings, GenRequest, GenResult, LLRequest, LLResult
+from harness.backends.base import EngineSettings, GenRequest, GenResult, LLRequest, LLResult, too_long
 from harness.errors import ModelLoadError
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
@@ -51,6 +51,9 @@ class HFBackend:
         torch = self.torch
         results = []
         for req in requests:
+            if len(req.prompt_ids) >= self.model_spec.max_model_len:
+                results.append(too_long(req, self.model_spec.max_model_len))
+                continue
             s = req.sampling
             start = time.perf_counter()
             ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)

@@ -18,6 +18,7 @@ from harness.backends.base import (
     LLRequest,
     LLResult,
     SamplingSettings,
+    too_long,
 )
 from harness.errors import ModelLoadError
 from harness.specs import ModelSpec
@@ -64,8 +65,13 @@ class VLLMBackend:
             ) from None
         self.model = model
         cpu = on_cpu()
-        util = settings.gpu_memory_utilization or (0.3 if cpu else 0.9)
         eager = settings.enforce_eager if settings.enforce_eager is not None else cpu
+        memory: dict[str, Any] = {"gpu_memory_utilization": settings.gpu_memory_utilization or 0.9}
+        if cpu and settings.gpu_memory_utilization is None:
+            # On CPU, gpu_memory_utilization reserves that fraction of *system* RAM and refuses to
+            # start when it is not free; a fixed KV budget lets several engines share a machine.
+            gib = float(os.environ.get("HARNESS_CPU_KV_CACHE_GIB", "2"))
+            memory = {"kv_cache_memory_bytes": int(gib * (1 << 30))}
         self.engine_args: dict[str, Any] = {
             "model": weights.location,
             "tokenizer": weights.location,
@@ -73,7 +79,7 @@ class VLLMBackend:
             "tokenizer_revision": weights.revision,
             "dtype": model.dtype,
             "max_model_len": model.max_model_len,
-            "gpu_memory_utilization": util,
+            **memory,
             "tensor_parallel_size": settings.tensor_parallel_size,
             "pipeline_parallel_size": settings.pipeline_parallel_size,
             "trust_remote_code": model.trust_remote_code,
@@ -92,14 +98,19 @@ class VLLMBackend:
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
         from vllm.inputs import TokensPrompt
 
-        prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in requests]
-        params = [sampling_params(r.sampling, self.skip_special_tokens) for r in requests]
+        fits = [len(r.prompt_ids) < self.model.max_model_len for r in requests]
+        runnable = [r for r, ok in zip(requests, fits) if ok]
+        prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in runnable]
+        params = [sampling_params(r.sampling, self.skip_special_tokens) for r in runnable]
         start = time.perf_counter()
-        outputs = self.llm.generate(prompts, params, use_tqdm=False)
+        outputs = iter(self.llm.generate(prompts, params, use_tqdm=False) if runnable else [])
         wall = time.perf_counter() - start
         results = []
-        for req, out in zip(requests, outputs, strict=True):
-            completion = out.outputs[0]
+        for req, ok in zip(requests, fits):
+            if not ok:
+                results.append(too_long(req, self.model.max_model_len))
+                continue
+            completion = next(outputs).outputs[0]
             results.append(
                 GenResult(
                     text=completion.text,
