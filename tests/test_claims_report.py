@@ -110,3 +110,21 @@ def test_reports_on_measured_results(tmp_path: Path) -> None:
     md = md_path.read_text(encoding="utf-8")
     assert "> 甲胜乙" in md and "**supported**" in md and "Judged untestable" in md
     assert not list(results.glob(".claims*"))  # temp files were replaced atomically
+
+
+def test_reader_tolerates_new_record_fields_and_skips_unfinished_runs(tmp_path: Path) -> None:
+    from harness.claims.evidence import Evidence
+
+    results = tmp_path / "results"
+    key = write_run(results, "m1", "t1", np.array([1.0, 0.0, 1.0, 1.0]))
+    samples = results / "runs" / key / "samples.jsonl"
+    lines = samples.read_text().splitlines()
+    samples.write_text("\n".join(line[:-1] + ', "correct_norm": true}' for line in lines) + "\n")
+    write_run(results, "m1", "t2", np.ones(4), status="running")
+    broken = results / "runs" / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    evidence = Evidence(results)
+    assert evidence.has("m1", "t1") and not evidence.has("m1", "t2")
+    assert evidence.items("m1", "t1").score.tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert len(evidence.problems) == 1 and "broken" in evidence.problems[0]

@@ -30,10 +30,11 @@ class Context:
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
 
     def need(self, models: list[str], task: str) -> bool:
-        """Record the runs a cell needs; True when all exist."""
+        """Record the runs a cell needs; True when all exist (and only then count them as used)."""
         absent = {(m, task) for m in models if not self.evidence.has(m, task)}
         self.missing |= absent
-        self.used |= {(m, task) for m in models} - absent
+        if not absent:
+            self.used |= {(m, task) for m in models}
         return not absent
 
     def side(self, models: list[str], tasks: list[str], metric: str, aggregate: str) -> tuple[stats.Side, int]:

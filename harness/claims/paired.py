@@ -48,7 +48,10 @@ def _published_side(ctx: Context, models: list[str], label: str, test: Reference
         return None
     for m, v in zip(models, values, strict=True):
         if v is not None:
-            notes.append(f"published {m} @ {label} = {v.score:g} (protocol match: {v.protocol_match}; {v.source})")
+            notes.append(f"published {m} @ {label} = {v.score:g} (protocol match: {v.protocol_match})")
+            source = f"source: {v.source.split(' | ')[0]}"
+            if source not in notes:
+                notes.append(source)
     scores = [v.score for v in found]
     return stats.Side(constant=float(np.mean(scores) if aggregate == "mean" else np.max(scores)))
 
@@ -124,6 +127,7 @@ def evaluate_paired(ctx: Context, test: PairedTest, v: Verdict) -> None:
                 v.verdict, v.reason = INCONCLUSIVE, "no published value for side b on the selected tasks"
                 return
     d = decide_cells(cells, test.relation, test.margin, test.quantifier, ctx.n_min)
+    notes.sort(key=lambda n: n.startswith("source: "))  # values first, then each source once
     v.verdict, v.reason = d.verdict, "; ".join([d.reason, *notes])
     v.estimate, v.ci_low, v.ci_high, v.p_value = d.estimate, d.ci_low, d.ci_high, d.p_value
     v.cells, v.n_items = cells, sum(c.n_items for c in cells)

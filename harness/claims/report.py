@@ -125,8 +125,8 @@ def _verdict_block(v: Verdict, claim: Claim) -> list[str]:
     if v.estimate is not None:
         ci = f" [{_fmt(v.ci_low, v.unit)}, {_fmt(v.ci_high, v.unit)}]" if v.ci_low is not None else ""
         p = f", p = {v.p_value:.4g}" if v.p_value is not None else ""
-        out += [f"*Result:* {_fmt(v.estimate, v.unit)} {v.unit}{ci}{p}, n = {v.n_items} items; "
-                f"evidence: {v.evidence_type or 'none'}", ""]  # fmt: skip
+        n = f", n = {v.n_items} items" if v.n_items else ""
+        out += [f"*Result:* {_fmt(v.estimate, v.unit)} {v.unit}{ci}{p}{n}; evidence: {v.evidence_type or 'none'}", ""]
     out += [f"*Why:* {v.reason}", ""]
     if len(v.cells) > 1 and any(c.status != "missing" for c in v.cells):
         out += ["| cell | status | n | estimate | 95% CI | p | p adj |", "|---|---|---|---|---|---|---|"]
