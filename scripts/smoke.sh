@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Quickstart 1: set up, then run the embedded default (Gemma 3 270M on vLLM's CPU build, offline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ -z "${HARNESS_DATA_DIR:-}" ] && [ -d ../shared/data ]; then export HARNESS_DATA_DIR="$PWD/../shared/data"; fi
+exec .venv/bin/harness run configs/smoke.yaml "$@"
