@@ -20,6 +20,7 @@ from harness.backends.base import Backend, EngineSettings, GenRequest, LLRequest
 from harness.backends.chat import encode_continuation, encode_prompt, prompt_text
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
+from harness.hardware import detect_gpus, engine_settings_for
 from harness.leaderboard import update_leaderboard
 from harness.plan import max_new_tokens
 from harness.records import GenerationRecord, RunManifest
@@ -237,9 +238,11 @@ def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSet
 
 
 def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, results: Path,
-              settings: EngineSettings, progress: Progress) -> list[Outcome]:
+              settings: EngineSettings, progress: Progress,
+              gpus: tuple[int, str] | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
+        settings = engine_settings_for(model, settings, gpus)
         weights = resolve(model)
     except HarnessError as exc:
         return [Outcome(model.id, t.id, status="failed", error=exc.one_line()) for t in tasks]
@@ -294,7 +297,8 @@ def run(spec: RunSpec, catalog: Catalog, *, models: list[str] | None = None, tas
     results = results or Path(spec.results)
     settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization)
     outcomes: list[Outcome] = []
+    gpus = detect_gpus()
     for model in model_specs:
-        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress))
+        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress, gpus))
     update_leaderboard(results)
     return outcomes
