@@ -104,7 +104,8 @@ def run(
             typer.echo(f"{o.model} × {o.task}: {scores} [{o.status}, run {o.run_key}]")
     typer.echo(f"leaderboard: {results_dir / 'leaderboard.csv'}")
     if failed:
-        raise typer.Exit(1)
+        # Bad input only (missing data, unknown GPU type) → 2; anything that broke at run time → 1.
+        raise typer.Exit(2 if all(o.exit_code == 2 for o in failed) else 1)
 
 
 @app.command()

@@ -59,6 +59,11 @@ class Outcome:
     error: str | None = None
     metrics: list = field(default_factory=list)
     wall_s: float = 0.0
+    exit_code: int = 0  # for failures: 2 = bad input (config, data), 1 = runtime
+
+
+def failed(model: str, task: str, exc: HarnessError, run_key: str | None = None) -> Outcome:
+    return Outcome(model, task, run_key, "failed", exc.one_line(), exit_code=exc.exit_code)
 
 
 @dataclass(frozen=True)
@@ -211,14 +216,15 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     plan.run_dir.write_metrics(metrics)
     wall = time.perf_counter() - started
     n_errors = sum(s.error is not None for s in samples)
-    failed = n_errors > ERROR_FAIL_FRACTION * max(len(samples), 1)
+    too_many_errors = n_errors > ERROR_FAIL_FRACTION * max(len(samples), 1)
     error = (f"{n_errors}/{len(samples)} requests failed, e.g. {next(s.error for s in samples if s.error)}"
-             if failed else None)
+             if too_many_errors else None)
     plan.run_dir.write_manifest(manifest.model_copy(update={
-        "status": "failed" if failed else "complete", "finished_at": now(), "wall_s": round(wall, 3),
+        "status": "failed" if too_many_errors else "complete", "finished_at": now(), "wall_s": round(wall, 3),
         "error": error}))
-    if failed:
-        return Outcome(model.id, plan.task.id, plan.run_key, "failed", error, metrics=metrics, wall_s=wall)
+    if too_many_errors:
+        return Outcome(model.id, plan.task.id, plan.run_key, "failed", error, metrics=metrics, wall_s=wall,
+                       exit_code=1)
     for m in metrics:
         if m.n_samples and m.n_truncated / m.n_samples > TRUNCATION_WARN_FRACTION:
             progress.message(
@@ -245,13 +251,13 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
         settings = engine_settings_for(model, settings, gpus)
         weights = resolve(model)
     except HarnessError as exc:
-        return [Outcome(model.id, t.id, status="failed", error=exc.one_line()) for t in tasks]
+        return [failed(model.id, t.id, exc) for t in tasks]
     plans: list[TaskPlan] = []
     for task in tasks:
         try:
             plan = plan_task(model, task, weights, spec.limit, results)
         except HarnessError as exc:
-            outcomes.append(Outcome(model.id, task.id, status="failed", error=exc.one_line()))
+            outcomes.append(failed(model.id, task.id, exc))
             continue
         if plan.run_dir.is_complete():
             outcomes.append(Outcome(model.id, task.id, plan.run_key, "cached",
@@ -265,7 +271,7 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
     try:
         backend = load_backend(model, weights, settings)
     except HarnessError as exc:
-        return outcomes + [Outcome(model.id, p.task.id, p.run_key, "failed", exc.one_line()) for p in plans]
+        return outcomes + [failed(model.id, p.task.id, exc, p.run_key) for p in plans]
     device = provenance.describe_device()
     run_settings = {"backend": model.backend, "limit": spec.limit, "chunk_size": spec.chunk_size,
                     "engine": {k: v for k, v in settings.__dict__.items() if k != "extra"}}
@@ -273,9 +279,11 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
         for plan in plans:
             try:
                 outcomes.append(run_task(model, backend, plan, weights, spec, run_settings, device, progress))
-            except (HarnessError, KeyError, ValueError) as exc:
-                msg = exc.one_line() if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
-                outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "failed", msg))
+            except HarnessError as exc:
+                outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
+            except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others
+                msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "failed", msg, exit_code=1))
             update_leaderboard(results)
     finally:
         backend.close()
