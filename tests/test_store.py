@@ -136,3 +136,12 @@ def test_failed_runs_stay_off_the_leaderboard(tmp_path: Path) -> None:
     run.write_manifest(manifest.model_copy(update={"status": "failed"}))
     update_leaderboard(tmp_path, references=None)
     assert list(csv.DictReader((tmp_path / "leaderboard.csv").open())) == []
+
+
+def test_leaderboard_carries_published_references(tmp_path: Path) -> None:
+    fake_run(tmp_path, "k", "llama-3.1-8b-instruct", "gsm8k", 0.80, "2026-01-01T00:00:00")
+    update_leaderboard(tmp_path, references=ROOT / "configs" / "references.csv")
+    (row,) = list(csv.DictReader((tmp_path / "leaderboard.csv").open()))
+    assert row["reference_score"] and row["reference_source"]
+    assert float(row["delta_vs_reference"]) == pytest.approx(80.0 - float(row["reference_score"]), abs=1e-6)
+    assert row["reference_protocol_match"] in {"yes", "no", "unknown"}
