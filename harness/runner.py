@@ -27,7 +27,7 @@ from harness.records import GenerationRecord, RunManifest
 from harness.scoring import TRUNCATION_WARN_FRACTION, PlannedItem, grade_item, metrics_for
 from harness.specs import ModelSpec, RunSpec, TaskSpec
 from harness.store import RunDir
-from harness.tasks.base import TaskData, data_fingerprint, fewshot_examples, load_task_data
+from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examples, load_task_data
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights, resolve
 
@@ -122,14 +122,18 @@ def build_items(model: ModelSpec, plan: TaskPlan, tokenizer: object) -> tuple[li
     for doc in plan.data.docs:
         shots = [] if chat else fewshot_examples(plan.task, plan.data.fewshot_pool, plan.task.fewshot, doc.doc_id)
         prompt = build_prompt(plan.task, doc, shots, chat)
-        text = prompt_text(prompt, model, tokenizer)
+        text = "\n---\n".join(prompt.contexts) if prompt.contexts else prompt_text(prompt, model, tokenizer)
         phash = hashlib.sha256(text.encode()).hexdigest()[:16]
-        ids = tuple(encode_prompt(prompt, model, tokenizer))
+        ids = tuple(encode_prompt(prompt, model, tokenizer)) if not prompt.contexts else ()
         if prompt.continuations:
             keys = []
             for ci, cont in enumerate(prompt.continuations):
+                context_ids = ids
+                if prompt.contexts:  # partial scoring: this choice's own context
+                    context_ids = tuple(encode_prompt(Prompt(text=prompt.contexts[ci]), model, tokenizer))
                 key = provenance.request_key(prompt.identity(), {}, 0, extra=f"ll:{ci}:{cont}")
-                requests[key] = ("loglikelihood", LLRequest(ids, tuple(encode_continuation(cont, tokenizer))),
+                requests[key] = ("loglikelihood",
+                                 LLRequest(context_ids, tuple(encode_continuation(cont, tokenizer))),
                                  {"doc_id": doc.doc_id, "sample_idx": 0})
                 keys.append(key)
             items.append(PlannedItem(doc, 0, prompt, text, phash, tuple(keys)))

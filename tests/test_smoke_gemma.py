@@ -40,7 +40,7 @@ def test_smoke_config_end_to_end(tmp_path: Path, data_dir: Path) -> None:
         samples = [json.loads(x) for x in (manifest_path.parent / "samples.jsonl").read_text().splitlines()]
         assert len(samples) == 24
         if manifest["task"] == "gsm8k":
-            assert all(s["prompt"].count("Question:") == 9 for s in samples)  # 8 shots + the item
+            assert all(s["prompt"].count("Q: ") == 9 for s in samples)  # 8 shots + the item
             assert all(s["finish_reason"] in {"stop", "length"} for s in samples)
     # ARC-Easy is 4-way: a working log-likelihood path on a real model beats chance overall.
     arc_norm = next(float(r["score"]) for r in rows if r["metric"] == "acc_norm")

@@ -43,9 +43,13 @@ class Prompt:
     messages: tuple[Message, ...] | None = None
     continuations: tuple[str, ...] = ()  # loglikelihood: one per choice, scored after `text`
     stop: tuple[str, ...] = ()
+    # Partial scoring (WinoGrande): one context per continuation, used instead of `text`.
+    contexts: tuple[str, ...] = ()
 
     def identity(self) -> str:
         payload = {"t": self.text, "m": self.messages, "c": self.continuations, "s": self.stop}
+        if self.contexts:
+            payload["x"] = self.contexts
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -104,11 +108,14 @@ def load_task_data(task: TaskSpec) -> TaskData:
 def _how_to_provide(task: TaskSpec) -> str:
     parts = []
     if task.data.local:
-        parts.append(f"put {', '.join(task.data.local.files)} under $HARNESS_DATA_DIR")
+        files = task.data.local.files
+        shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more files" if len(files) > 3 else "")
+        parts.append(f"put {shown} under $HARNESS_DATA_DIR")
     if task.data.hub:
         hub = task.data.hub
         name = f" (config {hub.name})" if hub.name else ""
-        parts.append(f"or unset HARNESS_DATA_DIR to load Hub dataset {hub.path}{name} split {hub.split}")
+        lead = "or unset" if parts else "unset"
+        parts.append(f"{lead} HARNESS_DATA_DIR to load Hub dataset {hub.path}{name} split {hub.split}")
     return "; ".join(parts) or "this task has no data source"
 
 

@@ -229,17 +229,11 @@ def hellaswag_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> 
 
 @register_prompt("winogrande")
 def winogrande_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
-    """WinoGrande by the log-likelihood of each option plus the rest of the sentence, after the
-    sentence up to the blank.
-
-    lm-eval scores only the rest of the sentence, after the prefix with each option filled in
-    (partial scoring), which needs a different context per choice; a Prompt has one context, so
-    this scores " {option} {rest}" after the shared prefix. The ranking differs from lm-eval's by
-    the log-probability of the option word itself.
-    """
-    rest = doc.meta["continuation"]
-    lead = " " if doc.question else ""
-    return Prompt(text=doc.question, continuations=tuple(f"{lead}{c} {rest}" for c in doc.choices))
+    """WinoGrande with lm-eval's partial scoring: the rest of the sentence, " {rest}", is scored
+    after each option-filled prefix (one context per choice)."""
+    rest = f" {doc.meta['continuation']}"
+    return Prompt(text=doc.question, contexts=tuple(doc.meta["contexts"]),
+                  continuations=(rest,) * len(doc.choices))
 
 
 # ---------------------------------------------------------------- fixed exemplar sets (lm-eval's)
