@@ -214,10 +214,8 @@ def test_llama_vllm_and_hf_agree_token_by_token(tmp_path: Path) -> None:
     for a, b in zip(from_vllm[:-1], from_hf[:-1], strict=True):
         assert a.logprob == pytest.approx(b.logprob, abs=5e-3, rel=1e-3)
         assert (a.is_greedy, a.prompt_tokens) == (b.is_greedy, b.prompt_tokens)
-    # vLLM scores tokens 1..n-1 of a context-free request; HFBackend.loglikelihood's span starts
-    # at len(ids) - 1 - n_cont = -1 there and wraps to the last token only.
-    if from_vllm[-1].logprob != pytest.approx(from_hf[-1].logprob, abs=5e-3, rel=1e-3):
-        pytest.xfail("HFBackend.loglikelihood mis-scores an empty context (span start -1 wraps)")
+    # A context-free request: both backends score tokens 1..n-1 (the first has no prediction).
+    assert from_vllm[-1].logprob == pytest.approx(from_hf[-1].logprob, abs=5e-3, rel=1e-3)
 
 
 def test_catalogue_cpu_runnable_matches_the_table() -> None:

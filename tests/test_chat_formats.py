@@ -169,12 +169,7 @@ def test_gpt_oss_answer_is_final_channel(skip_special_tokens: bool) -> None:
     assert split_reasoning(decoded, spec.reasoning.format) == ("The answer is 42.", False)
 
 
-@pytest.mark.parametrize("skip_special_tokens", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=(
-        "grading/reasoning.py: bare 'analysis' is only recognised before an uppercase letter or "
-        "quote, so 'analysis6*7 =' (special tokens skipped) is taken as a final answer"))),
-])
+@pytest.mark.parametrize("skip_special_tokens", [False, True])
 def test_gpt_oss_without_final_channel_is_truncated(skip_special_tokens: bool) -> None:
     spec = catalog_model("gpt-oss-20b-low")
     tok = tokenizer("gpt_oss")

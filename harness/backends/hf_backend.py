@@ -92,7 +92,9 @@ class HFBackend:
                 logits = self.model(x).logits[0].float()
             logprobs = torch.log_softmax(logits[:-1], dim=-1)
             targets = x[0, 1:]
-            span = slice(len(ids) - 1 - n_cont, len(ids) - 1)
+            # With an empty context the first token has no prediction: score from position 1,
+            # as the vLLM backend does.
+            span = slice(max(len(ids) - 1 - n_cont, 0), len(ids) - 1)
             picked = logprobs[span].gather(1, targets[span].unsqueeze(1)).squeeze(1)
             greedy = bool((logprobs[span].argmax(-1) == targets[span]).all())
             results.append(LLResult(float(picked.sum()), greedy, len(ids), time.perf_counter() - start))

@@ -37,6 +37,9 @@ _HARMONY_ANALYSIS = re.compile(
     r"|assistantanalysis"
 )
 _HARMONY_ANY = re.compile(r"<\|(?:channel|message|start|end|return)\|>")
+# When the format is known to be harmony, any leading `analysis` is the channel name, whatever
+# follows it (`analysis6*7 = ...` once special tokens are skipped).
+_HARMONY_LEADING_ANALYSIS = re.compile(r"^\s*analysis")
 
 
 def split_reasoning(
@@ -102,7 +105,7 @@ def _split_harmony(text: str) -> tuple[str | None, bool]:
         if end:
             answer = answer[: end.start()]
         return answer.strip(), False
-    if _HARMONY_ANALYSIS.search(text) or _HARMONY_ANY.search(text):
+    if _HARMONY_ANALYSIS.search(text) or _HARMONY_ANY.search(text) or _HARMONY_LEADING_ANALYSIS.match(text):
         return None, True  # analysis (or a channel header) with no final channel
     # No harmony markers: the server already separated the final text.
     return text, False
