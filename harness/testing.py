@@ -16,7 +16,7 @@ LLAMA3_STYLE_TEMPLATE = (
     "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
 )
 
-_CORPUS = [
+CORPUS = [
     "Question: Janet has 3 apples and buys 5 more. How many apples? Answer: 8. The answer is 8.",
     "Solve the problem step by step. #### 42 \\boxed{\\frac{1}{2}} Answer: B (C) **D**",
     "Die Antwort lautet 12. La respuesta es 7. La réponse est 3. Ответ: 5. Jibu ni 9.",
@@ -38,7 +38,7 @@ def train_tokenizer(extra_text: Iterable[str] = (), vocab_size: int = 1024) -> o
         vocab_size=vocab_size, special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
     )
-    tok.train_from_iterator([*_CORPUS, *extra_text] * 4, trainer=trainer)
+    tok.train_from_iterator([*CORPUS, *extra_text] * 4, trainer=trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<|begin_of_text|>", eos_token="<|eot_id|>",
         pad_token="<pad>", clean_up_tokenization_spaces=False,

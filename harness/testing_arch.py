@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.testing import _CORPUS
+from harness.testing import CORPUS
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def family_tokenizer(fam: Family, chat_template: str, vocab_size: int = 1024) ->
         vocab_size=vocab_size, special_tokens=controls,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
     )
-    tok.train_from_iterator([*_CORPUS, chat_template] * 4, trainer=trainer)
+    tok.train_from_iterator([*CORPUS, chat_template] * 4, trainer=trainer)
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in fam.added])
     if fam.adds_bos and fam.bos:
         bos_id = tok.token_to_id(fam.bos)
