@@ -222,13 +222,16 @@ def bench(
     model: Annotated[str, typer.Option("--model", help="Model id")] = "gemma-3-270m",
     prompts: Annotated[int, typer.Option("--prompts", min=1)] = 32,
     max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 64,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Harness requests per chunk")] = 16,
+    rounds: Annotated[int, typer.Option("--rounds", min=1)] = 3,
 ) -> None:
     """Throughput: raw vllm.LLM.generate vs the harness backend, same prompts; prints JSON."""
     import json
 
     from harness.bench import run_bench
 
-    typer.echo(json.dumps(run_bench(model, prompts, max_new_tokens), indent=2))
+    result = run_bench(model, prompts, max_new_tokens, rounds=rounds, chunk_size=chunk_size)
+    typer.echo(json.dumps(result, indent=2))
 
 
 def main() -> None:  # pragma: no cover

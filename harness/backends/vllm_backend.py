@@ -55,7 +55,7 @@ class VLLMBackend:
     name = "vllm"
 
     def __init__(self, model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> None:
-        os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         try:
             from vllm import LLM
         except ImportError as exc:
