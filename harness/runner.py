@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +30,6 @@ from harness.store import RunDir
 from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examples, load_task_data
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights, resolve
-
-Reporter = Callable[[str], None]
-
 
 class Progress:
     """What the runner tells the person watching. The CLI supplies a rich implementation."""
@@ -155,7 +152,9 @@ ERROR_FAIL_FRACTION = 0.05
 
 def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int,
             progress: Progress) -> dict[str, GenerationRecord]:
-    """Run every uncached request, persisting each chunk as it completes. Returns failed requests."""
+    """Run every uncached request, persisting each chunk as it completes.
+
+    Returns every request's record: the cached ones, the new ones, and this run's failures."""
     cached = plan.run_dir.cached_generations()
     pending = [k for k in requests if k not in cached]
     progress.start_task(f"{plan.task.id}", len(requests))
@@ -183,9 +182,10 @@ def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int,
             ]
         plan.run_dir.append_chunk(records)
         errors.update({r.key: r for r in records if r.error})
+        cached.update({r.key: r for r in records if not r.error})
         progress.advance(len(keys))
     progress.end_task()
-    return errors
+    return {**errors, **cached}
 
 
 def _manifest(model: ModelSpec, plan: TaskPlan, weights: ResolvedWeights, settings: dict, device: str) -> RunManifest:
@@ -211,9 +211,8 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     items, requests = build_items(model, plan, backend.tokenizer)
     manifest = manifest.model_copy(update={"n_requests": len(requests)})
     plan.run_dir.write_manifest(manifest)
-    errors = execute(backend, plan, requests, spec.chunk_size, progress)
+    cache = execute(backend, plan, requests, spec.chunk_size, progress)
     gen_wall = plan.run_dir.generation_wall_s()
-    cache = {**errors, **plan.run_dir.cached_generations()}
     samples = [grade_item(it, [cache[k] for k in it.keys], model, plan.task, plan.run_key) for it in items]
     plan.run_dir.write_samples(samples)
     metrics = metrics_for(model, plan.task, samples, gen_wall)

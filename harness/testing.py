@@ -8,6 +8,7 @@ plus a chat template and BOS/EOS tokens. vLLM's CPU build and transformers both 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from pathlib import Path
 
 LLAMA3_STYLE_TEMPLATE = (
@@ -25,12 +26,11 @@ CORPUS = [
 ]
 
 
-def train_tokenizer(extra_text: Iterable[str] = (), vocab_size: int = 1024) -> object:
+def byte_level_bpe(specials: list[str], texts: Iterable[str], vocab_size: int = 1024) -> Any:
+    """A `tokenizers.Tokenizer` (byte-level BPE, so any text encodes) trained on CORPUS + texts,
+    with `specials` as single-id special tokens."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
 
-    specials = ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|start_header_id|>",
-                "<|end_header_id|>", "<pad>"]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -38,7 +38,16 @@ def train_tokenizer(extra_text: Iterable[str] = (), vocab_size: int = 1024) -> o
         vocab_size=vocab_size, special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
     )
-    tok.train_from_iterator([*CORPUS, *extra_text] * 4, trainer=trainer)
+    tok.train_from_iterator([*CORPUS, *texts] * 4, trainer=trainer)
+    return tok
+
+
+def train_tokenizer(extra_text: Iterable[str] = (), vocab_size: int = 1024) -> object:
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|start_header_id|>",
+                "<|end_header_id|>", "<pad>"]
+    tok = byte_level_bpe(specials, extra_text, vocab_size)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<|begin_of_text|>", eos_token="<|eot_id|>",
         pad_token="<pad>", clean_up_tokenization_spaces=False,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.testing import CORPUS
+from harness.testing import byte_level_bpe
 
 
 @dataclass(frozen=True)
@@ -257,27 +257,12 @@ def family_of(model_type: str) -> Family:
 
 def family_tokenizer(fam: Family, chat_template: str, vocab_size: int = 1024) -> Any:
     """Byte-level BPE with the family's special tokens as single ids, its template and EOS."""
-    from tokenizers import (
-        AddedToken,
-        Tokenizer,
-        decoders,
-        models,
-        pre_tokenizers,
-        trainers,
-    )
+    from tokenizers import AddedToken
     from tokenizers.processors import TemplateProcessing
     from transformers import PreTrainedTokenizerFast
 
-    controls = [t for t in (fam.bos, fam.eos, fam.pad, *fam.specials) if t]
-    controls = list(dict.fromkeys(controls))
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=controls,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
-    )
-    tok.train_from_iterator([*CORPUS, chat_template] * 4, trainer=trainer)
+    controls = list(dict.fromkeys(t for t in (fam.bos, fam.eos, fam.pad, *fam.specials) if t))
+    tok = byte_level_bpe(controls, [chat_template], vocab_size)
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in fam.added])
     if fam.adds_bos and fam.bos:
         bos_id = tok.token_to_id(fam.bos)
