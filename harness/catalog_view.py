@@ -10,7 +10,7 @@ from harness.config import Catalog
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -29,7 +29,7 @@ def models_table(catalog: Catalog, gpu: str = "h100-80gb", gpus_per_node: int = 
                      m.kind, reasoning, m.quantization or m.dtype, m.max_model_len, m.backend,
                      f"{p.weight_gib:.1f}", layout, m.base_model or ""])
     headers = ["id", "family", "developer", "country", "params_b", "active_b", "kind", "reasoning",
-               "dtype/quant", "max_len", "backend", f"weights_GiB", f"layout@{gpu}", "built_from"]
+               "dtype/quant", "max_len", "backend", "weights_GiB", f"layout@{gpu}", "built_from"]
     return table(headers, rows) + f"\n{len(rows)} models"
 
 
@@ -37,7 +37,9 @@ def tasks_table(catalog: Catalog) -> str:
     rows = []
     for t in sorted(catalog.tasks.values(), key=lambda t: (t.suite, t.group or "", t.id)):
         local = ",".join(t.data.local.files) if t.data.local else ""
-        hub = f"{t.data.hub.path}" + (f":{t.data.hub.name}" if t.data.hub and t.data.hub.name else "") if t.data.hub else ""
+        hub = ""
+        if t.data.hub:
+            hub = t.data.hub.path + (f":{t.data.hub.name}" if t.data.hub.name else "")
         rows.append([t.id, t.suite, t.group or "", t.language, t.answer_type, t.fewshot,
                      local if len(local) < 40 else local[:37] + "...", hub])
     headers = ["id", "suite", "group", "lang", "answer_type", "shots", "local mirror file(s)", "hub dataset"]

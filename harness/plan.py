@@ -378,7 +378,7 @@ def parallelism_for(model: ModelSpec, gpu: str = "h100-80gb", gpus_per_node: int
 
 
 def _table_line(values: Sequence[str], widths: Sequence[int]) -> str:
-    return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths)))
+    return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True)))
 
 
 def format_plan(plans: Sequence[ModelPlan], gpu: str) -> str:

@@ -62,7 +62,7 @@ def load_references(path: Path | str) -> pd.DataFrame:
             if len(values) != len(COLUMNS):
                 raise InputError(f"{path}:{start}: expected {len(COLUMNS)} fields, got {len(values)}",
                                  "quote fields that contain commas")
-            row = dict(zip(COLUMNS, (v.strip() for v in values)))
+            row = dict(zip(COLUMNS, (v.strip() for v in values), strict=True))
             problem = _row_problem(row)
             if problem:
                 raise InputError(f"{path}:{start}: {problem}", "fix or remove that row")

@@ -31,6 +31,7 @@ from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examp
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights, resolve
 
+
 class Progress:
     """What the runner tells the person watching. The CLI supplies a rich implementation."""
 
@@ -75,7 +76,7 @@ class TaskPlan:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def effective_sampling(model: ModelSpec, task: TaskSpec) -> SamplingSettings:

@@ -1,6 +1,6 @@
 """Every architecture family of the catalogue, run for real on this machine's CPU build.
 
-One tiny random checkpoint per family (harness.testing_arch: the real config shrunk, the real
+One tiny random checkpoint per family (helpers.tiny_families: the real config shrunk, the real
 tokens and chat template) goes through the backend the catalogue says runs it on CPU: load,
 a chat prompt rendered by `encode_prompt`, greedy generation with a stop string, the family's
 stop tokens, a log-likelihood request (checked against transformers), and the family's
@@ -34,8 +34,9 @@ from harness.errors import ModelLoadError
 from harness.grading import split_reasoning
 from harness.specs import ModelSpec
 from harness.tasks.base import Prompt
-from harness.testing_arch import FAMILIES, Family, family_of, make_tiny_model
 from harness.weights import ResolvedWeights
+
+from helpers.tiny_families import FAMILIES, Family, family_of, make_tiny_model
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 Each test takes a real catalogue spec (so the catalogue's `system_prompt`, `bos`, `reasoning`
 settings are checked too), a tokenizer carrying the family's real chat template and special
-tokens (harness.testing_arch), and goes through `harness.backends.chat.encode_prompt`, the
+tokens (helpers.tiny_families), and goes through `harness.backends.chat.encode_prompt`, the
 path every backend uses. Template provenance: tests/fixtures/templates/README.md.
 """
 
@@ -21,7 +21,8 @@ from harness.config import load_catalog
 from harness.grading import split_reasoning
 from harness.specs import ModelSpec
 from harness.tasks.base import Prompt
-from harness.testing_arch import FAMILIES, family_of, family_tokenizer
+
+from helpers.tiny_families import FAMILIES, family_of, family_tokenizer
 
 TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
 SYSTEM = "Answer with a number."

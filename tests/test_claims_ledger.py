@@ -7,13 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from claims_fixtures.builders import catalog, model, task, write_ledger
-from claims_fixtures.contract_catalog import contract_catalog
 
 from harness.claims import load_ledger
 from harness.claims.ledger import parse_ledger
 from harness.config import load_catalog, read_yaml
 from harness.errors import ConfigError
+
+from claims_fixtures.builders import catalog, model, task, write_ledger
+from claims_fixtures.contract_catalog import contract_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER = ROOT / "seeds" / "claims.yaml"

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
-from claims_fixtures.contract_catalog import contract_catalog
 
 from harness.claims import evaluate, load_ledger, plan_missing, write_reports
 from harness.claims.report import COLUMNS
+
+from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
+from claims_fixtures.contract_catalog import contract_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGER = ROOT / "seeds" / "claims.yaml"

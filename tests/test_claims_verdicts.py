@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
 
 from harness.claims import evaluate, load_ledger
+
+from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
 
 MODELS = [
     model("alpha-8b", family="alpha", country="CN", params_b=8),

@@ -58,7 +58,7 @@ def test_loglikelihood_matches_hf(backend, tiny_model_dir: Path) -> None:
     conts = [tuple(tok.encode(" a whale")), tuple(tok.encode(" a trout"))]
     got = backend.loglikelihood([LLRequest(ctx, c) for c in conts])
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    for res, cont in zip(got, conts):
+    for res, cont in zip(got, conts, strict=True):
         ids = torch.tensor([list(ctx) + list(cont)])
         logp = torch.log_softmax(model(ids).logits[0, :-1].float(), -1)
         tgt = ids[0, 1:]
@@ -112,7 +112,8 @@ def test_runner_end_to_end(tiny_catalog_dir: Path, tmp_path: Path) -> None:
         chunks = sorted((run_dir / "generations").glob("chunk-*.jsonl"))
         assert len(chunks) >= 2  # persisted as it went, not in one final write
     rows = list(csv.DictReader((results / "leaderboard.csv").open()))
-    assert {(r["task"], r["metric"]) for r in rows} == {("gsm8k", "accuracy"), ("arc_easy", "acc"), ("arc_easy", "acc_norm")}
+    expected = {("gsm8k", "accuracy"), ("arc_easy", "acc"), ("arc_easy", "acc_norm")}
+    assert {(r["task"], r["metric"]) for r in rows} == expected
     assert all(r["model"] == "tiny-llama" and r["n"] == "4" for r in rows)
     # Re-running is a no-op that updates rather than duplicates rows.
     again = run(spec, catalog, results=results)

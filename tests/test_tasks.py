@@ -474,7 +474,8 @@ def test_hub_mgsm_reads_test_and_the_train_exemplars(monkeypatch) -> None:
     got = hub.load_hub(CATALOG.tasks["mgsm_de"])
     assert got.docs == [Doc("0", "Janets Enten legen 16 Eier.", "18")]
     shot = got.fewshot_pool[0]
-    assert (shot.question, shot.solution, shot.gold) == ("Roger hat 5 Tennisbälle.", "5 + 6 = 11. Die Antwort lautet 11.", "11")
+    assert (shot.question, shot.solution, shot.gold) == (
+        "Roger hat 5 Tennisbälle.", "5 + 6 = 11. Die Antwort lautet 11.", "11")
 
 
 def test_hub_multi_config_subjects_and_shots(monkeypatch) -> None:
@@ -508,7 +509,8 @@ def test_hub_reference_rows(monkeypatch) -> None:
     assert (w.question, w.choices, w.gold, w.meta["continuation"]) == (
         data("winogrande").docs[0].question, ("Sarah", "Maria"), "B", "always got the easier cases.")
     h = hub.load_hub(CATALOG.tasks["hellaswag"]).docs[0]
-    assert (h.question, h.choices, h.gold) == (data("hellaswag").docs[0].question, data("hellaswag").docs[0].choices, "D")
+    first = data("hellaswag").docs[0]
+    assert (h.question, h.choices, h.gold) == (first.question, first.choices, "D")
     b = hub.load_hub(CATALOG.tasks["boolq"]).docs[0]
     assert (b.doc_id, b.gold, b.choices) == ("7", "B", ("no", "yes"))
 

@@ -29,7 +29,7 @@ LIMIT = 2
 
 @pytest.fixture(scope="module")
 def long_tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from harness.testing import make_tiny_llama
+    from helpers.tiny_models import make_tiny_llama
 
     return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama-8k"), max_position_embeddings=8192)
 

@@ -66,7 +66,8 @@ class HarnessLM(LM):
             reqs.append(LLRequest(tuple(ctx_ids), tuple(encode_continuation(continuation, tok))))
         out: list[tuple[float, bool]] = []
         for i in range(0, len(reqs), self.batch_size):
-            out.extend((res.logprob, res.is_greedy) for res in self.backend.loglikelihood(reqs[i : i + self.batch_size]))
+            batch = self.backend.loglikelihood(reqs[i : i + self.batch_size])
+            out.extend((res.logprob, res.is_greedy) for res in batch)
         return out
 
     def loglikelihood_rolling(self, requests: list[Instance], disable_tqdm: bool = False) -> list[float]:

@@ -99,14 +99,14 @@ class VLLMBackend:
         from vllm.inputs import TokensPrompt
 
         fits = [len(r.prompt_ids) < self.model.max_model_len for r in requests]
-        runnable = [r for r, ok in zip(requests, fits) if ok]
+        runnable = [r for r, ok in zip(requests, fits, strict=True) if ok]
         prompts = [TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in runnable]
         params = [sampling_params(r.sampling, self.skip_special_tokens) for r in runnable]
         start = time.perf_counter()
         outputs = iter(self.llm.generate(prompts, params, use_tqdm=False) if runnable else [])
         wall = time.perf_counter() - start
         results = []
-        for req, ok in zip(requests, fits):
+        for req, ok in zip(requests, fits, strict=True):
             if not ok:
                 results.append(too_long(req, self.model.max_model_len))
                 continue

@@ -139,7 +139,7 @@ def check_claim(claim: Claim, catalog: Catalog) -> list[str]:
     closed = set(closed_model_ids(catalog.config_dir) or []) or None
     problems: list[str] = []
     try:
-        tasks = resolve_tasks(test.tasks, catalog)  # type: ignore[union-attr]
+        tasks = resolve_tasks(test.tasks, catalog)
         if not tasks:
             problems.append("tasks: selector matches no task")
     except InputError as exc:

@@ -134,16 +134,16 @@ def decide_any(cells: list[Cell], n_min: int) -> Decision:
         best = min(ok, key=lambda i: adjusted[i])
         if adjusted[best] < ALPHA:
             reason = f"supported in {cells[best].label} (Holm over {len(cells)} cells)"
-            return Decision(SUPPORTED, reason, **_summary(cells[best], adjusted[best]))  # type: ignore[arg-type]
+            return Decision(SUPPORTED, reason, **_summary(cells[best], adjusted[best]))
     if any(c.status == "missing" for c in cells):
         return Decision(NOT_RUN, "no measured cell supports it yet")
     if all(c.status == "ok" and c.p_refute < ALPHA for c in cells):
         worst = max(range(len(cells)), key=lambda i: cells[i].p_refute)
         reason = f"refuted in every one of {len(cells)} cells"
-        return Decision(REFUTED, reason, **_summary(cells[worst], adjusted[worst]))  # type: ignore[arg-type]
+        return Decision(REFUTED, reason, **_summary(cells[worst], adjusted[worst]))
     best = min(range(len(cells)), key=lambda i: adjusted[i])
     reason = "no cell decides" + _too_few_note(cells, n_min)
-    return Decision(INCONCLUSIVE, reason, **_summary(cells[best], adjusted[best]))  # type: ignore[arg-type]
+    return Decision(INCONCLUSIVE, reason, **_summary(cells[best], adjusted[best]))
 
 
 def decide_all(cells: list[Cell], n_min: int) -> Decision:
@@ -156,15 +156,15 @@ def decide_all(cells: list[Cell], n_min: int) -> Decision:
         worst = min(ok, key=lambda i: adjusted[i])
         if adjusted[worst] < ALPHA:
             reason = f"refuted in {cells[worst].label} (Holm over {len(cells)} cells)"
-            return Decision(REFUTED, reason, **_summary(cells[worst], cells[worst].p_support))  # type: ignore[arg-type]
+            return Decision(REFUTED, reason, **_summary(cells[worst], cells[worst].p_support))
     if any(c.status == "missing" for c in cells):
         return Decision(NOT_RUN, "no measured cell refutes it yet")
     weakest = max(range(len(cells)), key=lambda i: cells[i].p_support)
     if all(c.status == "ok" and c.p_support < ALPHA for c in cells):
         reason = f"supported in every one of {len(cells)} cells"
-        return Decision(SUPPORTED, reason, **_summary(cells[weakest], cells[weakest].p_support))  # type: ignore[arg-type]
+        return Decision(SUPPORTED, reason, **_summary(cells[weakest], cells[weakest].p_support))
     reason = "not every cell decides" + _too_few_note(cells, n_min)
-    return Decision(INCONCLUSIVE, reason, **_summary(cells[weakest], cells[weakest].p_support))  # type: ignore[arg-type]
+    return Decision(INCONCLUSIVE, reason, **_summary(cells[weakest], cells[weakest].p_support))
 
 
 def decide_cells(cells: list[Cell], relation: str, margin: float, quantifier: str, n_min: int) -> Decision:

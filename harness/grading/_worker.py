@@ -117,7 +117,7 @@ def main() -> None:
 
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
-    import math_verify  # type: ignore[import-untyped]  # noqa: F401  (load before "ready")
+    import math_verify  # noqa: F401  (load before "ready")
 
     channel.write('{"ready": true}\n')
     channel.flush()

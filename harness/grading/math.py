@@ -77,7 +77,7 @@ def equivalent(gold: str, extracted: str, timeout_s: float = MATH_TIMEOUT_S) -> 
 
 def verify_unbounded(gold: str, extracted: str) -> bool:
     """math_verify's verdict with no time limit of its own (callers bound it)."""
-    import math_verify  # type: ignore[import-untyped]
+    import math_verify
 
     _quiet_math_verify()
     gold_parsed = math_verify.parse(f"${gold}$", parsing_timeout=None)
@@ -135,8 +135,8 @@ def _signals_usable() -> bool:
 
 def _quiet_math_verify() -> None:
     # math_verify warns once that its own timeout is off; ours is on, so the warning misleads.
-    import math_verify.grader  # type: ignore[import-untyped]
-    import math_verify.parser  # type: ignore[import-untyped]
+    import math_verify.grader
+    import math_verify.parser
 
     math_verify.parser.TIMEOUT_WARNING_SHOWN = True
     math_verify.grader.TIMEOUT_WARNING_SHOWN = True

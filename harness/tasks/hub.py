@@ -150,7 +150,7 @@ def _rows(task: TaskSpec, name: str | None, split: str) -> list[Row]:
     hub = task.data.hub
     assert hub is not None
     try:
-        import datasets  # type: ignore[import-untyped]
+        import datasets
 
         return [dict(r) for r in datasets.load_dataset(hub.path, name, split=split)]
     except Exception as exc:  # noqa: BLE001 - offline, gated, renamed: all mean "no data"

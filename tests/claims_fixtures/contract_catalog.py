@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from claims_fixtures.builders import catalog, model, task
 from harness.config import Catalog
+
+from claims_fixtures.builders import catalog, model, task
 
 MGSM = ["bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh"]
 XCOPA = ["et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"]

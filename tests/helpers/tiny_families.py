@@ -5,7 +5,7 @@ family itself (qk norm, sliding-window pattern, MLA ranks, MoE routing, rope sca
 sinks, bias terms, tied embeddings) and shrinks the sizes: 2 layers, hidden 64-128, a few heads,
 4 experts. Head dims stay at the real values where vLLM's CPU kernels accept them (>= 32; MLA's
 latent cache must stay 512 + 64). The tokenizer is a byte-level BPE trained on the fly (like
-`harness.testing`) with the family's real special tokens as single ids, its real chat template
+`helpers.tiny_models`) with the family's real special tokens as single ids, its real chat template
 (passed in: the tests keep them under tests/fixtures/templates/), and the family's real
 end-of-turn token as EOS, so stop tokens and BOS handling are exercised.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.testing import byte_level_bpe
+from tests.helpers.tiny_models import byte_level_bpe
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ plus a chat template and BOS/EOS tokens. vLLM's CPU build and transformers both 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 LLAMA3_STYLE_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n"
