@@ -211,9 +211,29 @@ def claims(
 @guarded
 def leaderboard(results: Annotated[Path, typer.Option("--results")] = Path("results")) -> None:
     """Rebuild results/leaderboard.csv from the run records (no GPU needed)."""
-    from harness.leaderboard import update_leaderboard
+    from harness.leaderboard import rebuild_leaderboard
 
-    typer.echo(str(update_leaderboard(results)))
+    path, problems, notes = rebuild_leaderboard(results)
+    for line in [*notes, *(str(p) for p in problems)]:
+        typer.echo(f"note: {line}", err=True)
+    typer.echo(str(path))
+
+
+@app.command()
+@guarded
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Write <out>/v<N>/<record>.schema.json")] = None,
+) -> None:
+    """The results format as versioned JSON Schema (manifest, sample, metric, generation records)."""
+    import json
+
+    from harness.schema import record_schemas, write_schemas
+
+    if out is None:
+        typer.echo(json.dumps(record_schemas(), indent=2, ensure_ascii=False))
+        return
+    for path in write_schemas(out):
+        typer.echo(str(path))
 
 
 @app.command()

@@ -2,9 +2,10 @@
 
 The CSV is derived data: every update rebuilds it from `runs/*/manifest.json` + `metrics.json`
 under an exclusive lock and replaces it atomically, so re-running updates rows rather than
-duplicating them, and concurrent jobs sharing a results directory cannot corrupt it. When several
-complete runs exist for one model × task × metric (e.g. after a package upgrade changed the run
-key), the most recently finished one is shown.
+duplicating them, and concurrent jobs sharing a results directory cannot corrupt it. Runs are read
+through the store's one results reader (`harness.store.Results`), which also chooses the run shown
+when several complete runs exist for one model × task (full runs over `--limit` runs, then more
+requests, then the latest finished); `limit` says when a row rests on a limited run.
 """
 
 from __future__ import annotations
@@ -13,53 +14,48 @@ import csv
 import io
 from pathlib import Path
 
-from harness.records import RunManifest
-from harness.store import atomic_write_text, file_lock, iter_runs
+from harness.records import MetricRecord, RunManifest
+from harness.store import Problem, Results, atomic_write_text, file_lock
 
 COLUMNS = [
     "model", "family", "developer", "country", "params_b", "active_params_b", "task", "suite",
     "language", "metric", "score", "stderr", "ci_low", "ci_high", "n", "n_samples", "n_truncated",
     "n_ungradable", "mean_output_tokens", "tokens_per_s", "backend", "device", "run_key",
     "harness_version", "finished_at", "reference_score", "reference_source", "delta_vs_reference",
-    "reference_protocol_match",
+    "reference_protocol_match", "limit",
 ]
 
 LEADERBOARD = "leaderboard.csv"
 LOCK = ".leaderboard.lock"
 
 
-def _row(manifest: RunManifest, metric: dict) -> dict[str, object]:
+def _row(manifest: RunManifest, metric: MetricRecord, limit: int | None) -> dict[str, object]:
     m, t = manifest.model_spec, manifest.task_spec
     return {
         "model": manifest.model, "family": m.get("family"), "developer": m.get("developer"),
         "country": m.get("country"), "params_b": m.get("params_b"),
         "active_params_b": m.get("active_params_b"), "task": manifest.task, "suite": t.get("suite"),
-        "language": t.get("language"), "metric": metric["metric"],
-        "score": round(metric["score"], 6), "stderr": round(metric["stderr"], 6),
-        "ci_low": round(metric["ci_low"], 6), "ci_high": round(metric["ci_high"], 6),
-        "n": metric["n"], "n_samples": metric["n_samples"], "n_truncated": metric["n_truncated"],
-        "n_ungradable": metric["n_ungradable"],
-        "mean_output_tokens": round(metric["mean_output_tokens"], 2),
-        "tokens_per_s": round(metric["tokens_per_s"], 2),
+        "language": t.get("language"), "metric": metric.metric,
+        "score": round(metric.score, 6), "stderr": round(metric.stderr, 6),
+        "ci_low": round(metric.ci_low, 6), "ci_high": round(metric.ci_high, 6),
+        "n": metric.n, "n_samples": metric.n_samples, "n_truncated": metric.n_truncated,
+        "n_ungradable": metric.n_ungradable,
+        "mean_output_tokens": round(metric.mean_output_tokens, 2),
+        "tokens_per_s": round(metric.tokens_per_s, 2),
         "backend": manifest.run_settings.get("backend"), "device": manifest.device,
         "run_key": manifest.run_key, "harness_version": manifest.harness_version,
-        "finished_at": manifest.finished_at,
+        "finished_at": manifest.finished_at, "limit": limit,
     }
 
 
-def collect_rows(results: Path) -> list[dict[str, object]]:
-    """Latest complete run per model × task × metric."""
-    best: dict[tuple[str, str, str], dict[str, object]] = {}
-    for run in iter_runs(results):
-        manifest = run.read_manifest()
-        if manifest is None or manifest.status != "complete":
-            continue
-        for metric in run.read_metrics():
-            row = _row(manifest, metric.model_dump())
-            key = (manifest.model, manifest.task, metric.metric)
-            if key not in best or str(row["finished_at"]) > str(best[key]["finished_at"]):
-                best[key] = row
-    return [best[k] for k in sorted(best)]
+def collect_rows(results: Path | Results) -> list[dict[str, object]]:
+    """One row per metric of the evidence run of each model × task (see `Results.select`)."""
+    reader = results if isinstance(results, Results) else Results(results)
+    rows: list[dict[str, object]] = []
+    for selection in reader.selections().values():
+        run = selection.chosen
+        rows.extend(_row(run.manifest, metric, run.limit) for metric in reader.metrics(run))
+    return sorted(rows, key=lambda r: (str(r["model"]), str(r["task"]), str(r["metric"])))
 
 
 def _with_references(rows: list[dict[str, object]], references: Path | None) -> list[dict[str, object]]:
@@ -90,11 +86,21 @@ def default_references() -> Path | None:
     return path if path.is_file() else None
 
 
-def update_leaderboard(results: Path, references: Path | None = None) -> Path:
-    """Rebuild `<results>/leaderboard.csv` from the run records, under a lock, atomically."""
+def rebuild_leaderboard(results: Path, references: Path | None = None) -> tuple[Path, list[Problem], list[str]]:
+    """Rebuild `<results>/leaderboard.csv` under a lock, atomically.
+
+    Returns the path, the problems found while reading the runs, and the notes on which run was
+    shown where a model × task has several (both for the person running the command to see)."""
     results.mkdir(parents=True, exist_ok=True)
     path = results / LEADERBOARD
     with file_lock(results / LOCK):
-        rows = _with_references(collect_rows(results), references or default_references())
+        reader = Results(results)
+        rows = _with_references(collect_rows(reader), references or default_references())
         atomic_write_text(path, render_csv(rows))
-    return path
+    notes = [f"{m} × {t}: {note}" for (m, t), sel in reader.selections().items() for note in sel.notes]
+    return path, reader.problems, notes
+
+
+def update_leaderboard(results: Path, references: Path | None = None) -> Path:
+    """Rebuild `<results>/leaderboard.csv` from the run records, under a lock, atomically."""
+    return rebuild_leaderboard(results, references)[0]

@@ -59,14 +59,21 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def answer_fields(spec: ModelSpec | TaskSpec) -> dict[str, Any]:
+    """The fields of a model or task spec that can change an answer (descriptive ones dropped)."""
+    if isinstance(spec, ModelSpec):
+        out = spec.model_dump(exclude=_DESCRIPTIVE_MODEL_FIELDS)
+        out.pop("id")
+        return out
+    return spec.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS)
+
+
 def model_identity(model: ModelSpec, weights_hash: str | None) -> dict[str, Any]:
-    spec = model.model_dump(exclude=_DESCRIPTIVE_MODEL_FIELDS)
-    spec.pop("id")
-    return {"spec": spec, "weights_hash": weights_hash}
+    return {"spec": answer_fields(model), "weights_hash": weights_hash}
 
 
 def task_identity(task: TaskSpec, data_hashes: dict[str, str]) -> dict[str, Any]:
-    return {"spec": task.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS), "data": data_hashes}
+    return {"spec": answer_fields(task), "data": data_hashes}
 
 
 def run_key(

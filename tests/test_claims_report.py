@@ -113,19 +113,32 @@ def test_reports_on_measured_results(tmp_path: Path) -> None:
     assert not list(results.glob(".claims*"))  # temp files were replaced atomically
 
 
-def test_reader_tolerates_new_record_fields_and_skips_unfinished_runs(tmp_path: Path) -> None:
+def test_reader_skips_unfinished_runs_and_says_so(tmp_path: Path) -> None:
     from harness.claims.evidence import Evidence
+
+    results = tmp_path / "results"
+    write_run(results, "m1", "t1", np.array([1.0, 0.0, 1.0, 1.0]))
+    write_run(results, "m1", "t2", np.ones(4), status="running")
+    evidence = Evidence(results)
+    assert evidence.has("m1", "t1") and not evidence.has("m1", "t2")
+    assert evidence.items("m1", "t1").score.tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert len(evidence.problems) == 1 and "m1 × t2 is unfinished" in evidence.problems[0]
+
+
+def test_malformed_records_stop_with_one_line_naming_the_file(tmp_path: Path) -> None:
+    from harness.claims.evidence import Evidence
+    from harness.store import ResultsError
 
     results = tmp_path / "results"
     key = write_run(results, "m1", "t1", np.array([1.0, 0.0, 1.0, 1.0]))
     samples = results / "runs" / key / "samples.jsonl"
-    lines = samples.read_text().splitlines()
-    samples.write_text("\n".join(line[:-1] + ', "correct_norm": true}' for line in lines) + "\n")
-    write_run(results, "m1", "t2", np.ones(4), status="running")
+    lines = samples.read_text().split("\n")
+    lines[2] = lines[2].replace('"score":1.0', '"score":"high"')
+    samples.write_text("\n".join(lines))
+    with pytest.raises(ResultsError, match=r"samples.jsonl:3: not a valid SampleRecord: score"):
+        Evidence(results).items("m1", "t1")
     broken = results / "runs" / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")
-    evidence = Evidence(results)
-    assert evidence.has("m1", "t1") and not evidence.has("m1", "t2")
-    assert evidence.items("m1", "t1").score.tolist() == [1.0, 0.0, 1.0, 1.0]
-    assert len(evidence.problems) == 1 and "broken" in evidence.problems[0]
+    with pytest.raises(ResultsError, match=r"broken/manifest.json: unreadable JSON"):
+        Evidence(results)

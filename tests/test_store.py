@@ -80,6 +80,7 @@ def test_run_key_ignores_descriptive_fields() -> None:
 
 def fake_run(results: Path, key: str, model: str, task: str, score: float, finished: str) -> None:
     run = RunDir(results, key)
+    run.write_samples([])
     run.write_metrics([MetricRecord(
         model=model, task=task, metric="accuracy", score=score, stderr=0.01, ci_low=score - 0.02,
         ci_high=score + 0.02, n=100, n_samples=100, n_truncated=1, n_ungradable=0,

@@ -54,7 +54,7 @@ def evaluate(ledger: Ledger, results_dir: Path, catalog: Catalog, *, seed: int =
     `<catalog.config_dir>/references.csv`. Seeded: each claim draws from
     `default_rng([seed, crc32(claim id)])`, so results do not depend on ledger order.
     """
-    evidence = Evidence(results_dir)
+    evidence = Evidence(results_dir, catalog)
     refs = load_references(catalog.config_dir)
     ctx = Context(catalog, evidence, refs, seed, n_boot, n_min)
     return [evaluate_claim(claim, ctx) for claim in ledger.claims]

@@ -1,10 +1,10 @@
 """Evidence: per-item scores from stored runs, and published values from references.csv.
 
-Runs are read from `<results>/runs/<run_key>/{manifest.json,samples.jsonl}` (see
-docs/ARCHITECTURE.md). Only runs whose manifest says `status: complete` count; when several
-complete runs exist for one (model, task), the one with the latest `finished_at` is used and
-every complete run key is listed as evidence. An item's score is the mean over its k samples
-(k samples of one item are one cluster), so statistics resample items, never samples.
+Runs are read through the store's results reader (`harness.store.Results`), which validates every
+record and chooses one run per (model, task): complete runs only, preferring runs that match the
+catalogue, then full runs over `--limit` runs, then the latest finished. Its problems and its
+selection notes are kept here for the reports to show. An item's score is the mean over its k
+samples (k samples of one item are one cluster), so statistics resample items, never samples.
 
 Chance level per item (coverage tests): 1 / number of choices when the record has
 `choice_logprobs`; else the task's known number of choices (`CHOICES`); else 0 for `number`
@@ -13,15 +13,20 @@ and `math` answers (free-form answers have no meaningful guessing rate).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from harness.records import SampleRecord
 from harness.specs import TaskSpec
+from harness.store import Results
+
+if TYPE_CHECKING:
+    from harness.config import Catalog
 
 METRIC_UNITS = {
     "accuracy": "points",
@@ -46,14 +51,6 @@ def task_chance(task: TaskSpec) -> float:
 
 
 @dataclass(frozen=True)
-class RunRef:
-    run_key: str
-    model: str
-    task: str
-    finished_at: str
-
-
-@dataclass(frozen=True)
 class ItemScores:
     """One (model, task) run reduced to items: arrays aligned on `doc_ids` (sorted)."""
 
@@ -65,62 +62,39 @@ class ItemScores:
 
 
 class Evidence:
-    """Index of complete runs under one results directory; item scores are read on demand."""
+    """The evidence runs under one results directory; item scores are read on demand."""
 
-    def __init__(self, results_dir: Path) -> None:
+    def __init__(self, results_dir: Path, catalog: Catalog | None = None) -> None:
         self.results_dir = results_dir
-        self.problems: list[str] = []
-        self._runs: dict[tuple[str, str], list[RunRef]] = {}
+        self.reader = Results(results_dir, catalog)
+        self.selections = self.reader.selections()
+        self.problems: list[str] = [str(p) for p in self.reader.problems]
         self._cache: dict[tuple[str, str], ItemScores] = {}
-        runs_dir = results_dir / "runs"
-        for manifest in sorted(runs_dir.glob("*/manifest.json")) if runs_dir.is_dir() else []:
-            try:
-                data = json.loads(manifest.read_text(encoding="utf-8"))
-                if data.get("status") != "complete":
-                    continue
-                ref = RunRef(data["run_key"], data["model"], data["task"], data.get("finished_at") or "")
-            except (OSError, ValueError, KeyError, AttributeError) as exc:
-                self.problems.append(f"{manifest}: unreadable manifest ({exc.__class__.__name__})")
-                continue
-            if not (manifest.parent / "samples.jsonl").is_file():
-                self.problems.append(f"{manifest.parent}: complete run without samples.jsonl")
-                continue
-            self._runs.setdefault((ref.model, ref.task), []).append(ref)
-        for refs in self._runs.values():
-            refs.sort(key=lambda r: r.finished_at, reverse=True)
 
     def has(self, model: str, task: str) -> bool:
-        return (model, task) in self._runs
+        return (model, task) in self.selections
 
     def run_keys(self, model: str, task: str) -> list[str]:
         """Every complete run key for (model, task), the one used first."""
-        return [r.run_key for r in self._runs.get((model, task), [])]
+        selection = self.selections.get((model, task))
+        return selection.run_keys if selection else []
+
+    def notes(self, model: str, task: str) -> tuple[str, ...]:
+        """Why the evidence run of (model, task) was chosen, when there was a choice or a caveat."""
+        selection = self.selections.get((model, task))
+        return selection.notes if selection else ()
 
     def items(self, model: str, task: str) -> ItemScores:
-        """Item-level scores of the latest complete run. KeyError if there is none."""
+        """Item-level scores of the evidence run. KeyError if there is none."""
         key = (model, task)
         if key not in self._cache:
-            ref = self._runs[key][0]
-            self._cache[key] = _read_samples(self.results_dir / "runs" / ref.run_key / "samples.jsonl")
+            self._cache[key] = item_scores(self.reader.samples(self.selections[key].chosen))
         return self._cache[key]
 
 
-def _read_samples(path: Path) -> ItemScores:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            logprobs = rec.get("choice_logprobs")
-            rows.append(
-                (
-                    str(rec["doc_id"]),
-                    float(rec["score"]),
-                    float(rec.get("output_tokens") or 0),
-                    1.0 / len(logprobs) if logprobs else np.nan,
-                )
-            )
+def item_scores(samples: list[SampleRecord]) -> ItemScores:
+    rows = [(s.doc_id, s.score, float(s.output_tokens),
+             1.0 / len(s.choice_logprobs) if s.choice_logprobs else np.nan) for s in samples]
     frame = pd.DataFrame(rows, columns=["doc_id", "score", "tokens", "chance"])
     grouped = frame.groupby("doc_id", sort=True)
     agg = grouped.agg(score=("score", "mean"), tokens=("tokens", "mean"), chance=("chance", "mean"))

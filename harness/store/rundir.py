@@ -10,6 +10,7 @@ from pathlib import Path
 
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.store.files import atomic_write_text, write_jsonl
+from harness.store.io import read_json, read_jsonl, read_metrics
 
 
 class RunDir:
@@ -43,7 +44,7 @@ class RunDir:
     def read_manifest(self) -> RunManifest | None:
         if not self.manifest_path.is_file():
             return None
-        return RunManifest.model_validate_json(self.manifest_path.read_text(encoding="utf-8"))
+        return read_json(self.manifest_path, RunManifest)
 
     def is_complete(self) -> bool:
         manifest = self.read_manifest()
@@ -91,8 +92,7 @@ class RunDir:
     def read_samples(self) -> list[SampleRecord]:
         if not self.samples_path.is_file():
             return []
-        lines = self.samples_path.read_text(encoding="utf-8").splitlines()
-        return [SampleRecord.model_validate_json(x) for x in lines if x.strip()]
+        return read_jsonl(self.samples_path, SampleRecord)
 
     def write_metrics(self, metrics: list[MetricRecord]) -> None:
         payload = [m.model_dump() for m in metrics]
@@ -101,7 +101,7 @@ class RunDir:
     def read_metrics(self) -> list[MetricRecord]:
         if not self.metrics_path.is_file():
             return []
-        return [MetricRecord.model_validate(m) for m in json.loads(self.metrics_path.read_text())]
+        return read_metrics(self.metrics_path)
 
 
 def iter_runs(results: Path) -> Iterator[RunDir]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from harness.config import Catalog
-from harness.records import RunManifest, SampleRecord
+from harness.records import MetricRecord, RunManifest, SampleRecord
+from harness.scoring import mean_ci
 from harness.specs import ModelSpec, TaskSpec
 
 
@@ -60,6 +61,11 @@ def write_run(results: Path, model_id: str, task_id: str, scores: np.ndarray, *,
             )  # fmt: skip
             lines.append(rec.model_dump_json())
     (run_dir / "samples.jsonl").write_text("\n".join(lines) + "\n")
+    mean, stderr, lo, hi = mean_ci(scores.mean(axis=1).tolist())
+    metric = MetricRecord(model=model_id, task=task_id, metric="accuracy", score=mean, stderr=stderr, ci_low=lo,
+                          ci_high=hi, n=scores.shape[0], n_samples=scores.size, n_truncated=0, n_ungradable=0,
+                          mean_output_tokens=100.0, tokens_per_s=0.0)
+    (run_dir / "metrics.json").write_text(json.dumps([metric.model_dump()]))
     return key
 
 
