@@ -40,7 +40,8 @@ def tasks_table(catalog: Catalog) -> str:
         hub = ""
         if t.data.hub:
             hub = t.data.hub.path + (f":{t.data.hub.name}" if t.data.hub.name else "")
-        rows.append([t.id, t.suite, t.group or "", t.language, t.answer_type, t.fewshot,
+        rows.append([t.id, t.suite, t.group or "", t.language, t.answer_type, t.items, t.choices or "", t.fewshot,
                      local if len(local) < 40 else local[:37] + "...", hub])
-    headers = ["id", "suite", "group", "lang", "answer_type", "shots", "local mirror file(s)", "hub dataset"]
+    headers = ["id", "suite", "group", "lang", "answer_type", "items", "choices", "shots", "local mirror file(s)",
+               "hub dataset"]
     return table(headers, rows) + f"\n{len(rows)} tasks"

@@ -68,12 +68,18 @@ def split_ids(value: str | None) -> list[str] | None:
 @app.command()
 @guarded
 def validate(config: ConfigArg) -> None:
-    """Check a run config and every model and task it names; list every error."""
+    """Check a run config and every model and task it names (errors, exit 2); warn about data or
+    weights this machine lacks."""
     from harness.config import load_run
+    from harness.validate import check_run
 
     spec, catalog = load_run(config)
     tasks = catalog.expand_tasks(spec.tasks)
-    typer.echo(f"ok: {config} — {len(spec.models)} model(s) × {len(tasks)} task(s)")
+    warnings = check_run([catalog.model(m) for m in spec.models], tasks)
+    for line in warnings:
+        typer.echo(f"warning: {line}", err=True)
+    note = f" ({len(warnings)} warning(s): not everything can run on this machine)" if warnings else ""
+    typer.echo(f"ok: {config} — {len(spec.models)} model(s) × {len(tasks)} task(s){note}")
 
 
 @app.command()

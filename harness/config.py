@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -120,7 +121,8 @@ class Catalog:
         return [self.tasks[t] for t in out]
 
 
-def _load_dir(directory: Path, cls: type[T], key: str) -> dict[str, T]:
+def _load_dir(directory: Path, cls: type[T], key: str,
+              check: Callable[[T], list[str]] | None = None) -> dict[str, T]:
     specs: dict[str, T] = {}
     problems: list[str] = []
     for path in sorted(directory.glob("*.yaml")):
@@ -131,12 +133,20 @@ def _load_dir(directory: Path, cls: type[T], key: str) -> dict[str, T]:
         for i, entry in enumerate(entries):
             where = str(path) if len(entries) == 1 else f"{path} [{key}[{i}]]"
             spec = parse_spec(cls, entry, where)
+            if check is not None:
+                problems.extend(f"{where}: {p}" for p in check(spec))
             if spec.id in specs:  # type: ignore[attr-defined]
                 problems.append(f"{where}: duplicate id '{spec.id}'")  # type: ignore[attr-defined]
             specs[spec.id] = spec  # type: ignore[attr-defined]
     if problems:
         raise ConfigError(str(directory), problems)
     return specs
+
+
+def _task_names(task: TaskSpec) -> list[str]:
+    from harness.validate import registry_problems
+
+    return registry_problems(task)
 
 
 @lru_cache(maxsize=8)
@@ -147,7 +157,7 @@ def _load_catalog(config_dir: Path) -> Catalog:
         )
     return Catalog(
         models=_load_dir(config_dir / "models", ModelSpec, "models"),
-        tasks=_load_dir(config_dir / "tasks", TaskSpec, "tasks"),
+        tasks=_load_dir(config_dir / "tasks", TaskSpec, "tasks", check=_task_names),
         config_dir=config_dir,
     )
 

@@ -61,12 +61,7 @@ QUANT_BYTES = {"fp8": 1.0, "int8": 1.0, "w8a8": 1.0, "q8_0": 1.0625, "int4": 0.5
                "gptq": 0.5625, "q4_0": 0.5625, "q4_k_m": 0.606}
 MXFP4_BYTES = 4.25 / 8
 
-# Item counts of the public evaluation splits, used when `n_items` does not name a task.
-DEFAULT_ITEMS = {"gsm8k": 1319, "math500": 500, "aime24": 30, "aime25": 30, "gpqa_diamond": 198,
-                 "mmlu_pro": 12032, "cmmlu": 11582, "ceval": 1346, "arc_easy": 2376,
-                 "arc_challenge": 1172, "piqa": 1838, "boolq": 3270, "hellaswag": 10042,
-                 "winogrande": 1267}
-DEFAULT_ITEMS_BY_PREFIX = {"mgsm_": 250, "global_mmlu_": 14042, "belebele_": 900, "xcopa_": 500}
+# Items assumed for a task whose spec does not give `items`.
 FALLBACK_ITEMS = 1000
 
 
@@ -223,15 +218,10 @@ def _choose_layout(model: ModelSpec, weight_gib: float, gpu: GPUType, gpus_per_n
 
 
 def items_for(task: TaskSpec, n_items: Mapping[str, int] | None = None) -> int:
-    """Items in a task: from `n_items`, else the public split size, else FALLBACK_ITEMS."""
+    """Items in a task: from `n_items` (a --limit), else the spec's `items`, else FALLBACK_ITEMS."""
     if n_items and task.id in n_items:
-        return n_items[task.id]
-    if task.id in DEFAULT_ITEMS:
-        return DEFAULT_ITEMS[task.id]
-    for prefix, n in DEFAULT_ITEMS_BY_PREFIX.items():
-        if task.id.startswith(prefix):
-            return n
-    return FALLBACK_ITEMS
+        return min(n_items[task.id], task.items) if task.items else n_items[task.id]
+    return task.items or FALLBACK_ITEMS
 
 
 def prompt_tokens(model: ModelSpec, task: TaskSpec) -> int:

@@ -22,7 +22,7 @@ _DESCRIPTIVE_MODEL_FIELDS = {
     "base_model", "context_length", "cpu_runnable", "notes", "tensor_parallel_size",
     "pipeline_parallel_size",
 }
-_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task"}
+_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices"}
 
 
 @lru_cache(maxsize=1)

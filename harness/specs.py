@@ -166,6 +166,10 @@ class TaskSpec(Spec):
     group: str | None = None
     language: str = Field(description="ISO 639-1 code, e.g. en, zh, sw")
     answer_type: Literal["number", "math", "choice_letter", "likelihood_choice"]
+    items: int | None = Field(None, gt=0, description="Items in the evaluated split (a full run's size)")
+    choices: int | None = Field(
+        None, ge=2, description="Options per item for multiple-choice tasks (the usual count where it varies)"
+    )
     runner: Literal["harness", "lm_eval"] = Field(
         "harness", description="harness: prompts built here; lm_eval: an lm-eval ConfigurableTask"
     )
@@ -181,6 +185,13 @@ class TaskSpec(Spec):
     samples: int | None = Field(None, ge=1, description="k samples per item (AIME); overrides model")
     stop: list[str] = Field(default_factory=list, description="Stop strings for base-model prompts")
     version: int = Field(1, ge=1, description="Bump when prompts or grading change")
+
+    @model_validator(mode="after")
+    def _choices_fit_the_answer_type(self) -> TaskSpec:
+        multiple_choice = self.answer_type in ("choice_letter", "likelihood_choice")
+        if not multiple_choice and self.choices is not None:
+            raise ValueError(f"answer_type '{self.answer_type}' has no choices; remove `choices`")
+        return self
 
 
 # ---------------------------------------------------------------- runs

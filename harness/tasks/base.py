@@ -73,6 +73,13 @@ def register_loader(name: str) -> Callable[[Loader], Loader]:
     return deco
 
 
+def known_loaders() -> set[str]:
+    """Every registered loader name."""
+    from harness.tasks import loaders  # noqa: F401  (registers the loaders)
+
+    return set(_LOADERS)
+
+
 def data_dir() -> Path | None:
     env = os.environ.get("HARNESS_DATA_DIR")
     return Path(env) if env else None

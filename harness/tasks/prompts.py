@@ -27,6 +27,13 @@ def register_prompt(name: str) -> Callable[[Builder], Builder]:
     return deco
 
 
+def known_builders() -> set[str]:
+    """Every registered prompt builder name."""
+    from harness.tasks import prompts_multilingual  # noqa: F401  (registers more builders)
+
+    return set(_BUILDERS)
+
+
 def builder_for(task: TaskSpec) -> Builder:
     from harness.tasks import prompts_multilingual  # noqa: F401  (registers more builders)
 

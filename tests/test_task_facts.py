@@ -1,0 +1,93 @@
+"""A task is one unit: its facts (items, choices) in its spec, checked against the data, and every
+name it uses resolved when the catalogue loads."""
+
+from __future__ import annotations
+
+import collections
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.config import load_catalog
+from harness.errors import ConfigError
+from harness.plan import items_for
+from harness.tasks.base import load_task_data
+from harness.validate import data_gap
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog(ROOT / "configs")
+
+
+def test_every_task_states_its_size_and_every_multiple_choice_task_its_options() -> None:
+    assert all(t.items for t in CATALOG.tasks.values())
+    for t in CATALOG.tasks.values():
+        multiple_choice = t.answer_type in ("choice_letter", "likelihood_choice")
+        assert (t.choices is not None) == multiple_choice, t.id
+    assert CATALOG.tasks["mmlu_pro"].choices == 10 and CATALOG.tasks["global_mmlu_de"].items == 400
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_stated_facts_match_the_data_in_the_mirror() -> None:
+    checked = 0
+    for task in CATALOG.tasks.values():
+        if data_gap(task) is not None:
+            continue
+        docs = load_task_data(task).docs
+        assert len(docs) == task.items, task.id
+        if task.choices:
+            usual, _ = collections.Counter(len(d.choices) for d in docs).most_common(1)[0]
+            assert usual == task.choices, task.id
+        checked += 1
+    assert checked == 35  # every task the local mirror holds
+
+
+def test_plan_counts_items_from_the_spec() -> None:
+    assert items_for(CATALOG.tasks["gsm8k"]) == 1319
+    assert items_for(CATALOG.tasks["global_mmlu_fr"]) == 400
+    assert items_for(CATALOG.tasks["gsm8k"], {"gsm8k": 25}) == 25
+    assert items_for(CATALOG.tasks["aime24"], {"aime24": 500}) == 30  # a limit above the size is the size
+
+
+def _catalog_with(tmp_path: Path, task_id: str, **changes: object) -> Path:
+    configs = tmp_path / "configs"
+    shutil.copytree(ROOT / "configs", configs)
+    path = configs / "tasks" / f"{task_id}.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data))
+    return configs
+
+
+def test_a_misspelt_prompt_builder_fails_when_the_catalogue_loads(tmp_path: Path) -> None:
+    configs = _catalog_with(tmp_path, "gsm8k", prompt="gsm8kk")
+    with pytest.raises(ConfigError) as info:
+        load_catalog(configs)
+    assert "gsm8k.yaml: prompt: unknown prompt builder 'gsm8kk', did you mean 'gsm8k'?" in info.value.one_line()
+
+
+def test_a_misspelt_loader_fails_with_the_file_and_field(tmp_path: Path) -> None:
+    configs = _catalog_with(tmp_path, "arc_easy",
+                            data={"local": {"loader": "arc_jsnol", "files": ["arc/ARC-Easy-Test.jsonl"]}})
+    result = CliRunner().invoke(app, ["validate", str(configs / "smoke.yaml")])
+    assert result.exit_code == 2
+    assert "arc_easy.yaml: data.local.loader: unknown loader 'arc_jsnol', did you mean 'arc_jsonl'?" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_choices_on_a_free_form_task_are_refused(tmp_path: Path) -> None:
+    configs = _catalog_with(tmp_path, "gsm8k", choices=4)
+    with pytest.raises(ConfigError, match="answer_type 'number' has no choices; remove `choices`"):
+        load_catalog(configs)
+
+
+def test_validate_warns_about_data_this_machine_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path / "empty-mirror"))
+    result = CliRunner().invoke(app, ["validate", str(ROOT / "configs" / "smoke.yaml")])
+    assert result.exit_code == 0
+    assert "2 task(s) miss files in the local mirror" in result.output
+    assert "gsm8k (gsm8k/test.jsonl), arc_easy (arc/ARC-Easy-Test.jsonl)" in result.output
+    assert "(1 warning(s): not everything can run on this machine)" in result.output
