@@ -262,6 +262,14 @@ def test_full_run_beats_a_later_limited_run_and_choices_are_reported(tmp_path: P
     (v,) = verdicts
     assert v.estimate == pytest.approx(100.0) and v.n_runs_used == 2  # the full run, not the later --limit 25
     assert any("rather than 1 later run" in n for n in v.selection_notes)
+    assert not any("mixed evidence" in n for n in v.selection_notes)
+    mixed = _claim("m", {"type": "compare", "a": {"ids": ["alpha-8b"]}, "b": {"ids": ["beta-8b"]},
+                         "tasks": {"ids": ["t2"]}})  # fmt: skip
+    write_run(results, "alpha-8b", "t2", np.ones(100), cat=cat)
+    (m,) = evaluate(load_ledger(write_ledger(tmp_path / "m.yaml", [mixed]), cat), results, cat, n_boot=200)
+    assert m.n_items == 30 and any("limited evidence" in n for n in m.selection_notes)
+    assert "mixed evidence on t2: only 30 items are common to every model's run; larger runs: alpha-8b × t2 (100)" \
+        in m.selection_notes
     assert any("failed" in p for p in v.evidence_problems)
     assert any("limited evidence" in n and "beta-8b × t2" in n for n in verdicts.run_notes)
     assert any("failed" in p for p in verdicts.problems)

@@ -110,6 +110,7 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     v.runs_missing = sorted(sample.missing)
     v.runs_used = sorted({key for m, t in sample.used if (key := ctx.evidence.chosen_run(m, t)) is not None})
     v.selection_notes = [f"{m} × {t}: {note}" for m, t in sorted(sample.used) for note in ctx.evidence.notes(m, t)]
+    v.selection_notes += sample.notes
     v.evidence_problems = sorted({p for m, t in needed for p in ctx.evidence.problems_for(m, t)})
     if v.runs_missing:
         v.commands = commands_for(v.runs_missing, ctx.catalog)

@@ -5,7 +5,8 @@ is one task, or the parallel tasks of a group (MGSM's languages share their prob
 joined on `doc_id` across the tasks and resampled together). For each unit:
 
 - the items are those every declared model with a run answered (`doc_id`s common to all), so all
-  comparisons inside the claim use the same items;
+  comparisons inside the claim use the same items (when runs cover different items, e.g. a
+  `--limit` run beside full ones, `notes` says so: mixed evidence);
 - one bootstrap draw of those items (`n_boot` resamples, seeded by the claim id and the unit) is
   shared by every model, pair and cell of the claim. Multi-pair gains and group means are then
   paired across pairs as well as within them, and a mean over cells has the right variance.
@@ -67,6 +68,7 @@ class ClaimSample:
     needs: dict[Unit, list[str]] = field(default_factory=dict)
     used: set[tuple[str, str]] = field(default_factory=set)
     missing: set[tuple[str, str]] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # mixed evidence: runs over different item sets
     _data: dict[Unit, _UnitData] = field(default_factory=dict, repr=False)
     _cache: dict[tuple[Unit, str], dict[str, dict[str, Estimate]]] = field(default_factory=dict, repr=False)
 
@@ -89,6 +91,11 @@ class ClaimSample:
             for scores in items.values():
                 shared = scores.doc_ids if shared is None else np.intersect1d(shared, scores.doc_ids)
             doc_ids = shared if shared is not None else np.array([], dtype=str)
+            larger = sorted({f"{m} × {t} ({s.doc_ids.size})" for (m, t), s in items.items()
+                             if s.doc_ids.size > doc_ids.size})  # fmt: skip
+            if larger:
+                self.notes.append(f"mixed evidence on {', '.join(unit)}: only {doc_ids.size} items are common to every "
+                                  f"model's run; larger runs: {', '.join(larger)}")  # fmt: skip
             aligned = {key: _align(scores, doc_ids) for key, scores in items.items()}
             self._data[unit] = _UnitData(present, doc_ids, aligned)
 

@@ -129,7 +129,7 @@ class Verdict:
     runs_missing: list[tuple[str, str]] = field(default_factory=list)  # (model, task) still to run
     commands: list[str] = field(default_factory=list)  # `harness run` lines that make them
     evidence_problems: list[str] = field(default_factory=list)  # failed/unfinished runs of its cells
-    selection_notes: list[str] = field(default_factory=list)  # limited, stale or passed-over runs
+    selection_notes: list[str] = field(default_factory=list)  # limited, stale, passed-over runs; mixed items
 
     @property
     def headline_assessment(self) -> Assessment | None:
