@@ -21,7 +21,8 @@ Cells and quantifiers (paired tests; alpha = 0.05, each direction one-sided at 2
 - `any`: supported if some cell's Holm-adjusted p_support < alpha (Holm over every cell, missing
   cells counted with p = 1, so later runs cannot undo it); refuted if every cell is refuted
   (intersection–union). The headline cell is named: the one that supports it, else the weakest
-  refutation, else the closest to support.
+  refutation, else the closest to support. A claim still waiting for runs that could decide it
+  (not_run) has no headline numbers; its measured cells keep theirs.
 - `all`: refuted if some cell's Holm-adjusted p_refute < alpha; supported if every cell is
   supported. The headline cell: the one that refutes it, else the weakest support.
 
@@ -223,8 +224,8 @@ def decide_any(cells: list[Cell], n_min: int) -> Decision:
     if adjusted[best] < ALPHA:
         reason = f"supported in {cells[best].label} (Holm over {len(cells)} cells)"
         return _from_cell(cells[best], adjusted[best], p_refute, SUPPORTED, reason)
-    if any(c.status == "missing" for c in cells):
-        return _from_cell(cells[best], adjusted[best], p_refute, NOT_RUN, "no measured cell supports it yet")
+    if any(c.status == "missing" for c in cells):  # no headline numbers while runs that could decide are missing
+        return Decision(NOT_RUN, "no measured cell supports it yet", cells[best].label)
     if p_refute < ALPHA:
         weakest = max(range(len(cells)), key=lambda i: _p(cells[i], "p_refute"))
         reason = f"refuted in every one of {len(cells)} cells"
@@ -245,7 +246,7 @@ def decide_all(cells: list[Cell], n_min: int) -> Decision:
         reason = f"refuted in {cells[worst].label} (Holm over {len(cells)} cells)"
         return _from_cell(cells[worst], p_support, adjusted[worst], REFUTED, reason)
     if any(c.status == "missing" for c in cells):
-        return _from_cell(cells[weakest], p_support, adjusted[worst], NOT_RUN, "no measured cell refutes it yet")
+        return Decision(NOT_RUN, "no measured cell refutes it yet", cells[weakest].label)
     if p_support < ALPHA:
         reason = f"supported in every one of {len(cells)} cells"
         return _from_cell(cells[weakest], p_support, adjusted[worst], SUPPORTED, reason)
