@@ -54,6 +54,7 @@ def test_untestable_is_only_reputation_prices_futures_and_the_like() -> None:
     untestable = {cid for cid, c in claims.items() if c.test.type == "untestable"}
     deferred = {cid: c.test for cid, c in claims.items() if c.test.type == "deferred"}
     assert {"a0-llama4-reception", "a4-deepseek-api-cost", "a1-beyond-gpt5", "a1-behemoth-fell-short"} <= untestable
+    assert all(claims[cid].test.category for cid in untestable)  # type: ignore[union-attr]
     needs = {cid: " ".join(t.needs).lower() for cid, t in deferred.items()}  # type: ignore[attr-defined]
     for topic, cid in [("long context", "a3-llama32-long-context"), ("coding", "a3-llama33-coding"),
                        ("tool use", "a3-llama33-tool-use"), ("tool use", "a3-deepseek-tool-planning"),

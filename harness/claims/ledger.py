@@ -195,7 +195,7 @@ class UntestableTest(Strict):
     """No measurement can settle it (not a property of model outputs)."""
 
     type: Literal["untestable"]
-    category: Literal["reputation", "prices", "future", "unreleased", "business"]
+    category: Literal["reputation", "prices", "future", "unreleased", "business"] | None = None
     reason: str = Field(min_length=10)
 
 
@@ -240,7 +240,7 @@ class Dropped(Strict):
 
 
 class Ledger(Strict):
-    version: Literal[2] = 2
+    version: Literal[1, 2] = Field(2, description="2 adds deferred, untestable categories, dropped (1 still reads)")
     definitions: dict[str, Any] = Field(
         default_factory=dict, description="Free-form: YAML anchors reused by the claims (not read)"
     )
