@@ -195,8 +195,12 @@ def claims(
     gpu: GpuOpt = "h100-80gb",
     gpus_per_node: GpusPerNodeOpt = 8,
 ) -> None:
-    """Evaluate every claim in the ledger against the stored per-sample records."""
-    from harness.claims import evaluate, load_ledger, plan_missing, write_reports
+    """Verdicts for every claim in the ledger: measured runs and published values side by side.
+
+    Writes <results>/claims.csv and claims.md; evidence problems and run-selection choices are
+    printed as notes and listed in claims.md. Exit 2 on a damaged record or a bad ledger.
+    """
+    from harness.claims import evaluate, load_ledger, plan_missing, summary_lines, write_reports
     from harness.config import load_catalog
 
     catalog = load_catalog()
@@ -206,10 +210,11 @@ def claims(
         typer.echo(plan_missing(verdicts, ledger, catalog, gpu=gpu, gpus_per_node=gpus_per_node))
         return
     csv_path, md_path = write_reports(verdicts, ledger, results)
-    counts: dict[str, int] = {}
-    for v in verdicts:
-        counts[v.verdict] = counts.get(v.verdict, 0) + 1
-    typer.echo(", ".join(f"{k}: {n}" for k, n in sorted(counts.items())))
+    summary, notes = summary_lines(verdicts)
+    for line in notes:
+        typer.echo(f"note: {line}", err=True)
+    for line in summary:
+        typer.echo(line)
     typer.echo(f"wrote {csv_path} and {md_path}")
 
 

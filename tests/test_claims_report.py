@@ -1,4 +1,4 @@
-"""`harness claims` end to end: the real ledger on no results and on synthetic runs; the reports."""
+"""`harness claims` end to end: the real ledger on no results and on synthetic runs; the reports; the CLI."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from harness.claims import evaluate, load_ledger, plan_missing, write_reports
-from harness.claims.report import COLUMNS
+from harness.claims.report import COLUMNS, summary_lines
 
 from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
 from claims_fixtures.contract_catalog import contract_catalog
@@ -21,33 +22,68 @@ LEDGER = ROOT / "seeds" / "claims.yaml"
 
 @pytest.fixture(scope="module")
 def real() -> tuple:
-    cat = contract_catalog(ROOT / "configs")  # published values from configs/references.csv if present
+    cat = contract_catalog(ROOT / "configs")  # published values from configs/references.csv
     return cat, load_ledger(LEDGER, cat)
 
 
-def test_no_results_every_testable_claim_is_not_run_with_its_runs(tmp_path: Path, real: tuple) -> None:
+@pytest.fixture(scope="module")
+def no_runs(real: tuple, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     cat, ledger = real
-    verdicts = evaluate(ledger, tmp_path / "results", cat, n_boot=200)
+    results = tmp_path_factory.mktemp("empty") / "results"
+    verdicts = evaluate(ledger, results, cat, n_boot=200)
+    return verdicts, write_reports(verdicts, ledger, results)
+
+
+def test_no_results_published_evidence_decides_where_it_can(real: tuple, no_runs: tuple) -> None:
+    cat, ledger = real
+    verdicts, _ = no_runs
     assert [v.claim_id for v in verdicts] == [c.id for c in ledger.claims]
+    published = [v for v in verdicts if v.published is not None and v.published.verdict in ("supported", "refuted")]
+    assert len(published) >= 20  # 23 with the references.csv of this branch
     for v in verdicts:
-        if v.verdict == "untestable" or v.evidence_type == "published":
-            continue  # published-only claims are decided from published numbers alone
-        if (v.test_type == "reference" and not v.tasks) or "too few languages" in v.reason:
-            assert v.verdict == "inconclusive"  # no run can settle it: no published value / languages
+        if v.verdict in ("untestable", "deferred"):
+            assert v.measured is None and v.published is None
             continue
-        assert v.verdict == "not_run", (v.claim_id, v.reason)
-        assert v.missing_runs and v.commands
+        if v.published is not None:  # no fake sampling interval or p-value on published values
+            assert v.published.ci_low is None and v.published.p_value is None and v.published.basis == "published-only"
+            assert v.published.protocol_match in ("yes", "unknown", "no") and "published" in v.published.coverage
+            for cell in v.published.cells:
+                assert (cell.status == "ok") == bool(cell.published) and cell.ci_low is None
+        if v.measured is None:  # both sides published: nothing to run
+            assert v.basis == "published-only" and not v.runs_missing
+            continue
+        if "too few languages" in v.measured.reason:  # the contract catalogue has 13 Belebele languages, not 100
+            assert v.verdict == "inconclusive" and v.estimate is None
+            continue
+        assert v.measured.verdict == "not_run" and v.measured.estimate is None, (v.claim_id, v.measured.reason)
+        assert v.runs_missing and v.commands and v.n_runs_missing == len(v.runs_missing) and v.n_runs_used == 0
         assert all(c.startswith("harness run configs/") and "--models" in c for c in v.commands)
-    csv_path, md_path = write_reports(verdicts, ledger, tmp_path / "results")
+        if v.published is not None and v.published.verdict in ("supported", "refuted"):
+            assert v.verdict == v.published.verdict and v.basis == "published-only"
+            assert v.estimate == v.published.estimate and v.ci_low is None
+        else:
+            assert v.verdict == "not_run" and v.estimate is None
+    throne = next(v for v in verdicts if v.claim_id == "a4-open-touched-throne")
+    r1_minus_o1 = (79.8 - 79.2 + 71.5 - 75.7 + 97.3 - 96.4) / 3  # AIME 2024, GPQA Diamond, MATH-500
+    assert throne.verdict == "supported" and throne.estimate == pytest.approx(r1_minus_o1)
+
+
+def test_reports_on_no_results_are_readable(real: tuple, no_runs: tuple) -> None:
+    cat, ledger = real
+    verdicts, (csv_path, md_path) = no_runs
     frame = pd.read_csv(csv_path, keep_default_na=True)
     assert list(frame.columns) == COLUMNS and len(frame) == len(ledger.claims)
     assert "N/A" not in csv_path.read_text(encoding="utf-8")
-    for column in ("estimate", "ci_low", "ci_high", "p_value", "n_items"):
+    for column in ("estimate", "ci_low", "ci_high", "p_value", "n_items", "n_runs_missing", "published_estimate"):
         assert pd.api.types.is_numeric_dtype(frame[column]), column
     md = md_path.read_text(encoding="utf-8")
-    for src in ledger.sources:
-        assert src.title in md
-    assert all(c.quote in md for c in ledger.claims)
+    assert all(src.title in md for src in ledger.sources) and all(c.quote in md for c in ledger.claims)
+    assert all(d.quote in md for d in ledger.dropped) and "## Dropped from the ledger" in md
+    assert "#### Deferred (what would make them testable)" in md and "| published-only | **" in md
+    assert "missing (run keys and missing runs listed in claims.csv)" in md
+    assert "@" not in "".join(line for line in md.splitlines() if line.startswith("*Runs:*"))
+    summary, _ = summary_lines(verdicts)
+    assert "with a published-evidence verdict" in summary[1]
 
 
 def test_plan_lists_runs_and_handles_a_missing_planner(tmp_path: Path, real: tuple, monkeypatch) -> None:
@@ -84,33 +120,73 @@ def test_plan_calls_the_planner_per_group_of_runs(tmp_path: Path, monkeypatch) -
     text = plan_missing(verdicts, ledger, cat, gpu="h200-141gb", gpus_per_node=4)
     assert sorted(calls) == [(["m1"], ["t2"], "h200-141gb", 4), (["m2"], ["t1", "t2"], "h200-141gb", 4)]
     assert "PLANS" in text and "m2 × t1" not in text
-    assert verdicts[0].missing_runs == [("m1", "t2"), ("m2", "t1"), ("m2", "t2")]
+    assert verdicts[0].runs_missing == [("m1", "t2"), ("m2", "t1"), ("m2", "t2")]
 
 
-def test_reports_on_measured_results(tmp_path: Path) -> None:
-    cat = catalog([model("m1"), model("m2")], [task("t1"), task("t2")], tmp_path)
+def _small(tmp_path: Path) -> tuple:
+    cat = catalog([model("m1"), model("m2")], [task("t1"), task("t2")], tmp_path / "configs")
     claims = [
         {"id": "win", "source": "art.txt", "quote": "甲胜乙", "statement": "m1 beats m2", "operationalization": "o",
          "test": {"type": "compare", "a": {"ids": ["m1"]}, "b": {"ids": ["m2"]}, "tasks": {"ids": ["t1", "t2"]},
                   "quantifier": "all"}},
+        {"id": "lose", "source": "art.txt", "quote": "乙胜甲", "statement": "m2 beats m1",
+         "test": {"type": "compare", "a": {"ids": ["m2"]}, "b": {"ids": ["m1"]}, "tasks": {"ids": ["t1", "t2"]}}},
         {"id": "never", "source": "art.txt", "quote": "不可测", "statement": "s",
-         "test": {"type": "untestable", "reason": "no benchmark measures this"}},
+         "test": {"type": "untestable", "category": "prices", "reason": "no benchmark measures this"}},
+        {"id": "later", "source": "art.txt", "quote": "以后", "statement": "s",
+         "test": {"type": "deferred", "reason": "needs a coding benchmark", "needs": ["coding: HumanEval"]}},
     ]  # fmt: skip
-    ledger = load_ledger(write_ledger(tmp_path / "l.yaml", claims), cat)
+    dropped = [{"id": "dup", "source": "art.txt", "quote": "重复", "reason": "a duplicate of `win`, said twice"}]
+    ledger = load_ledger(write_ledger(tmp_path / "l.yaml", claims, dropped=dropped), cat)
     results = tmp_path / "results"
     for t, seed in (("t1", 1), ("t2", 2)):
-        write_run(results, "m1", t, bernoulli(0.9, 200, seed, k=2), tokens=np.full(200, 50))
-        write_run(results, "m2", t, bernoulli(0.3, 200, seed + 10, k=2))
+        write_run(results, "m1", t, bernoulli(0.9, 200, seed, k=2), tokens=np.full(200, 50), cat=cat)
+        write_run(results, "m2", t, bernoulli(0.3, 200, seed + 10, k=2), cat=cat)
+    write_run(results, "m2", "t2", np.zeros(20), limit=20, finished_at="2025-06-01T00:00:00Z", cat=cat)
+    write_run(results, "m1", "t2", np.zeros(20), status="failed", finished_at="2025-06-02T00:00:00Z", cat=cat)
+    return cat, ledger, results
+
+
+def test_reports_on_measured_results(tmp_path: Path) -> None:
+    cat, ledger, results = _small(tmp_path)
     verdicts = evaluate(ledger, results, cat, n_boot=300)
     csv_path, md_path = write_reports(verdicts, ledger, results)
-    frame = pd.read_csv(csv_path)
-    row = frame.set_index("claim_id").loc["win"]
+    frame = pd.read_csv(csv_path).set_index("claim_id")
+    row = frame.loc["win"]
     assert row["verdict"] == "supported" and row["n_items"] == 400 and row["tasks"] == "t1;t2"
-    assert len(row["evidence_runs"].split(";")) == 4 and pd.isna(row["missing_runs"])
-    assert frame.set_index("claim_id").loc["never", "verdict"] == "untestable"
+    assert row["p_direction"] == "support" and row["basis"] == "measured" and row["headline"] in ("t1", "t2")
+    assert row["n_runs_used"] == 4 and len(row["runs_used"].split(";")) == 4 and pd.isna(row["runs_missing"])
+    assert frame.loc["lose", "verdict"] == "refuted" and frame.loc["lose", "p_direction"] == "refute"
+    assert frame.loc["lose", "p_value"] < 0.05  # the p of the direction that decided, not p_support = 1
+    assert frame.loc["never", "category"] == "prices" and frame.loc["later", "needs"] == "coding: HumanEval"
+    assert "failed" in frame.loc["win", "evidence_problems"] and "rather than" in frame.loc["win", "selection_notes"]
     md = md_path.read_text(encoding="utf-8")
-    assert "> 甲胜乙" in md and "**supported**" in md and "Judged untestable" in md
+    assert "> 甲胜乙" in md and "**supported**" in md and "#### Untestable" in md and "重复" in md
+    assert "(refute) |" in md and "(support) |" in md
+    assert "*Evidence problems:*" in md and "*Run selection:*" in md and "rather than 1 later run" in md
+    assert "*Runs:* 4 used, 0 missing" in md
     assert not list(results.glob(".claims*"))  # temp files were replaced atomically
+
+
+def test_cli_shows_problems_and_choices_and_exits_2_on_a_damaged_record(tmp_path: Path, monkeypatch) -> None:
+    from harness import cli
+
+    cat, ledger, results = _small(tmp_path)
+    monkeypatch.setattr("harness.config.load_catalog", lambda *a, **k: cat)
+    runner = CliRunner()
+    ledger_path = tmp_path / "l.yaml"
+    ok = runner.invoke(cli.app, ["claims", "--claims", str(ledger_path), "--results", str(results)])
+    assert ok.exit_code == 0, ok.output
+    assert "verdicts: supported 1, refuted 1" in ok.stdout and "untestable 1, deferred 1" in ok.stdout
+    assert "note: problem:" in ok.stderr and "failed" in ok.stderr and "note: run selection:" in ok.stderr
+    samples = next(results.glob("runs/m1-t1*/samples.jsonl"))
+    lines = samples.read_text().split("\n")
+    lines[3] = lines[3].replace('"score":1.0', '"score":"high"').replace('"score":0.0', '"score":"high"')
+    samples.write_text("\n".join(lines))
+    bad = runner.invoke(cli.app, ["claims", "--claims", str(ledger_path), "--results", str(results)])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    (message,) = bad.stderr.strip().splitlines()
+    assert message.startswith("error: ") and "samples.jsonl:4" in message and "score" in message
 
 
 def test_reader_skips_unfinished_runs_and_says_so(tmp_path: Path) -> None:
@@ -123,6 +199,7 @@ def test_reader_skips_unfinished_runs_and_says_so(tmp_path: Path) -> None:
     assert evidence.has("m1", "t1") and not evidence.has("m1", "t2")
     assert evidence.items("m1", "t1").score.tolist() == [1.0, 0.0, 1.0, 1.0]
     assert len(evidence.problems) == 1 and "m1 × t2 is unfinished" in evidence.problems[0]
+    assert evidence.problems_for("m1", "t2") == evidence.problems and evidence.problems_for("m1", "t1") == []
 
 
 def test_malformed_records_stop_with_one_line_naming_the_file(tmp_path: Path) -> None:

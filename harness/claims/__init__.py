@@ -1,20 +1,59 @@
 """The claims ledger: written claims about open-weight LLMs, tested against stored records.
 
-`seeds/claims.yaml` → `load_ledger` (validated against the catalogue) → `evaluate` (paired
-bootstrap over items of the per-sample records, published values where labelled) → verdicts →
-`write_reports` (`results/claims.csv`, `results/claims.md`). `plan_missing` lists the runs
-the verdicts still need, with commands and a GPU plan, for `harness claims --plan`.
+`seeds/claims.yaml` → `load_ledger` (validated against the catalogue) → `evaluate(ledger,
+results_dir, catalog)` → one `Verdict` per claim, in ledger order → `write_reports`
+(`results/claims.csv`, `results/claims.md`). `plan_missing` lists the runs the verdicts still
+need, with commands and a GPU plan, for `harness claims --plan`.
+
+Statistics (`harness.claims.sample`, `contrast`, `verdicts`, `groupwise`): items are resampled
+(k samples of an item are one cluster) with one bootstrap draw per task shared by every model,
+pair and cell of a claim; best-of groups are tested by union–intersection over members; `any` and
+`all` are Holm-corrected; ranks are bounded with missing models placed best and worst; each
+direction of a verdict is a one-sided test at 2.5%. `tests/test_claims_calibration.py`
+checks interval coverage and false-verdict rates on simulated data with known truth.
+
+`Verdict` fields (everything the reports need):
+
+- identity: `claim_id`, `source` (article file), `statement`, `quote`, `test_type`;
+- headline: `verdict` (supported | refuted | inconclusive | not_run | untestable | deferred),
+  `basis` (measured | measured vs published | published-only | none), `reason`; the headline
+  numbers as properties of the assessment that decided: `headline` (the headline cell's name,
+  e.g. "mean over 6 task(s)" or the deciding task of an `any`/`all` claim), `estimate`,
+  `ci_low`, `ci_high`, `p_value`, `p_direction` (support | refute), `unit`, `n_items`, `cells`;
+- `measured` and `published`: `Assessment`s side by side (None where there is none). An
+  assessment has `basis`, `verdict` (published: also not_covered), `reason`, `headline`,
+  `estimate`, `ci_low`, `ci_high` (None for published-only), `p_support`, `p_refute`,
+  `p_value`, `p_direction`, `unit`, `n_items`, `protocol_match` (published values used: yes |
+  unknown | no, the least matching), `coverage` (published: how many cells had values), and
+  `cells`;
+- a `Cell` (per task, pair × task, language, parallel group, or the mean for ranks): `label`,
+  `tasks`, `status` (ok | missing | too_few | not_covered), `n_items`, `estimate`, `ci_low`,
+  `ci_high`, `p_support`, `p_refute`, `p_adjusted` (Holm, the direction the quantifier uses),
+  `models_a`, `models_b`, `best_a`, `best_b` (plug-in best members of best-of sides),
+  `published` ("model @ task" → score used), `protocol_match`, `point_decision` (published
+  cells), `missing_runs`, `note`;
+- runs: `runs_used` (evidence run keys) and `n_runs_used`, `runs_missing` ((model, task)) and
+  `n_runs_missing`, `commands` (the `harness run` lines that make them), `selection_notes`
+  (limited, stale or passed-over runs among those used), `evidence_problems` (failed or
+  unfinished runs of the claim's cells);
+- `models_a`, `models_b`, `tasks`: who and what the claim compares; `category` (untestable:
+  reputation | prices | future | unreleased | business); `needs` (deferred: what would make it
+  testable).
+
+`evaluate` returns a `VerdictList` (a list) that also carries `problems` and `run_notes` for the
+whole results directory.
 """
 
 from __future__ import annotations
 
-from harness.claims.evaluate import evaluate
+from harness.claims.describe import describe_test
+from harness.claims.evaluate import VerdictList, evaluate
 from harness.claims.ledger import Claim, Ledger, load_ledger
 from harness.claims.missing import commands_for, plan_missing
-from harness.claims.report import write_reports
-from harness.claims.verdicts import VERDICTS, Verdict
+from harness.claims.report import summary_lines, write_reports
+from harness.claims.verdicts import VERDICTS, Assessment, Cell, Verdict
 
 __all__ = [
-    "Claim", "Ledger", "VERDICTS", "Verdict", "commands_for", "evaluate", "load_ledger", "plan_missing",
-    "write_reports",
+    "Assessment", "Cell", "Claim", "Ledger", "VERDICTS", "Verdict", "VerdictList", "commands_for", "describe_test",
+    "evaluate", "load_ledger", "plan_missing", "summary_lines", "write_reports",
 ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Evidence: per-item scores from stored runs, and published values from references.csv.
+"""Measured evidence: per-item scores of the stored runs (published values: `harness.claims.published`).
 
 Runs are read through the store's results reader (`harness.store.Results`), which validates every
 record and chooses one run per (model, task): complete runs only, preferring runs that match the
@@ -14,9 +14,8 @@ and `math` answers (free-form answers have no meaningful guessing rate).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,12 +26,6 @@ from harness.store import Results
 
 if TYPE_CHECKING:
     from harness.config import Catalog
-
-METRIC_UNITS = {
-    "accuracy": "points",
-    "score_per_active_b": "points per active B params",
-    "correct_per_1k_tokens": "correct answers per 1k output tokens",
-}
 
 # Choices per item, by task id or group (multiple-choice tasks); the default for letters is 4.
 CHOICES: dict[str, int] = {
@@ -61,6 +54,20 @@ class ItemScores:
     chance: np.ndarray  # guessing rate per item, NaN when the records do not say
 
 
+class EvidenceSource(Protocol):
+    """What the claims need from measured evidence (`Evidence` reads it from a results directory)."""
+
+    def has(self, model: str, task: str) -> bool: ...
+
+    def items(self, model: str, task: str) -> ItemScores: ...
+
+    def chosen_run(self, model: str, task: str) -> str | None: ...
+
+    def notes(self, model: str, task: str) -> tuple[str, ...]: ...
+
+    def problems_for(self, model: str, task: str) -> list[str]: ...
+
+
 class Evidence:
     """The evidence runs under one results directory; item scores are read on demand."""
 
@@ -78,6 +85,15 @@ class Evidence:
         """Every complete run key for (model, task), the one used first."""
         selection = self.selections.get((model, task))
         return selection.run_keys if selection else []
+
+    def chosen_run(self, model: str, task: str) -> str | None:
+        """The run key used as evidence for (model, task)."""
+        selection = self.selections.get((model, task))
+        return selection.chosen.run_key if selection else None
+
+    def problems_for(self, model: str, task: str) -> list[str]:
+        """Problems found while reading the runs of (model, task)."""
+        return [str(p) for p in self.reader.problems if p.model == model and p.task == task]
 
     def notes(self, model: str, task: str) -> tuple[str, ...]:
         """Why the evidence run of (model, task) was chosen, when there was a choice or a caveat."""
@@ -105,67 +121,3 @@ def item_scores(samples: list[SampleRecord]) -> ItemScores:
         n_samples=grouped.size().to_numpy(),
         chance=agg["chance"].to_numpy(dtype=float),
     )
-
-
-# ---------------------------------------------------------------- published values
-
-
-def references_path(config_dir: Path) -> Path:
-    return config_dir / "references.csv"
-
-
-@lru_cache(maxsize=8)
-def _references(path: Path, mtime: float) -> pd.DataFrame:
-    from harness.references import load_references as read_references  # validates every row
-
-    return read_references(path)
-
-
-def load_references(config_dir: Path) -> pd.DataFrame | None:
-    """Published values (model, task, setting, score in percent, source, protocol_match) or None.
-
-    Raises InputError (from harness.references) naming the first bad row of the file.
-    """
-    path = references_path(config_dir)
-    if not path.is_file():
-        return None
-    return _references(path, path.stat().st_mtime)
-
-
-def closed_model_ids(config_dir: Path) -> list[str] | None:
-    """Every `closed:` model with a published value, or None when there is no references.csv."""
-    refs = load_references(config_dir)
-    if refs is None:
-        return None
-    return sorted({m for m in refs["model"] if str(m).startswith("closed:")})
-
-
-PROTOCOL_PREFERENCE = ("yes", "unknown", "no")
-
-
-@dataclass(frozen=True)
-class Published:
-    score: float  # percent
-    source: str
-    protocol_match: str  # yes | unknown | no
-    n_rows: int  # rows that matched; the best-matching protocol (then file order) is used
-
-
-def published_value(
-    refs: pd.DataFrame | None, model: str, task: str, setting: str | None, protocol_match_only: bool
-) -> Published | None:
-    """The published score of `model` on `task` (a task id or a group id), preferring rows whose
-    protocol matches ours (yes, then unknown, then no)."""
-    if refs is None:
-        return None
-    rows = refs[(refs["model"] == model) & (refs["task"] == task)]
-    if setting is not None:
-        rows = rows[rows["setting"] == setting]
-    if protocol_match_only:
-        rows = rows[rows["protocol_match"] == "yes"]
-    if rows.empty:
-        return None
-    order = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
-    rank = rows["protocol_match"].map(order).fillna(len(order)).to_numpy()
-    first = rows.iloc[int(np.argmin(rank))]  # first of the best-matching rows, in file order
-    return Published(float(first["score"]), str(first["source"]), str(first["protocol_match"]), len(rows))

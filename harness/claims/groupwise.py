@@ -1,121 +1,276 @@
-"""Tests over many models or languages at once.
+"""Tests over many models or languages at once: rank and coverage.
 
-- rank: per task, items common to every ranked model; a model's score is the macro mean over
-  tasks. The target group's rank is 1 + the number of non-target models scoring above its best
-  member, recomputed on each bootstrap replicate (items resampled within each task, the same
-  draw for every model). within_top_k is supported when the 97.5th percentile of the rank is
-  <= k and refuted when the 2.5th percentile is > k (outside_top_k: the reverse). p_value is
-  2 × the bootstrap share of replicates contradicting the claim. Missing competitors can only
-  push the target down, so a rank already outside the top k stands; otherwise `not_run`.
-- coverage: per language (items of every selected task in that language pooled), the mean of
-  (item score − chance) in points is tested against the margin with a one-sided bootstrap
-  test. With `min_languages: all`, each language must pass at alpha (intersection-union);
-  with a count N, passes are counted after Holm over all languages. Supported when N pass;
-  refuted when even counting every undecided or missing language as a pass stays below N;
-  inconclusive when the selection has fewer than N languages at all.
+Rank. The target group's rank is the best rank of its members; member i's rank is 1 + the number
+of its candidates scoring above it (candidates: every other model; for `pareto_active_params`
+only models with no more active parameters, so the rank counts the models that dominate it).
+Scores are the mean over the tasks (or each task, `per_task`), under the claim's shared draws.
+Pairwise differences give one-sided p-values; Holm over a member's candidates turns them into
+bounds that hold with 97.5% each (a Holm rejection is a real difference):
+
+- lower bound (best case): 1 + the candidates significantly above the member; missing models are
+  placed below it, and a missing target member could rank first;
+- upper bound (worst case): 1 + every candidate not significantly below it, missing ones placed
+  above; Bonferroni over the target's members.
+
+`within_top_k` is supported when the worst case is <= k (p: the Holm-adjusted p of the last
+rejection it needs, times the number of members) and refuted when the best case is > k; the
+reverse for `outside_top_k`. So a rank is decided whenever the missing models cannot change the
+outcome; otherwise the verdict is `not_run`. Per task, "at least N tasks" is counted with Holm
+over tasks (all tasks: intersection–union), like coverage.
+
+Coverage. Per language (mean over the language's tasks), the score above chance in points is
+tested against the margin. "At least N languages" counts Holm-adjusted passes; refutation needs
+at least (total − N + 1) Holm-adjusted failures (with `all`: any one failure, Holm over all
+languages); support with `all` needs every language to pass (intersection–union). The estimate is
+the number of languages above chance + margin, with the bounds [Holm passes, total − Holm
+failures]; a coverage claim still waiting for runs has no estimate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from harness.claims import stats
 from harness.claims.context import Context
-from harness.claims.evidence import task_chance
+from harness.claims.contrast import PUBLISHED_TOLERANCE, Estimate, mean_of
 from harness.claims.ledger import CoverageTest, RankTest
+from harness.claims.paired import Roles
+from harness.claims.published import worst_protocol
+from harness.claims.sample import METRIC_UNITS, ClaimSample
 from harness.claims.selectors import resolve_models, resolve_tasks
-from harness.claims.verdicts import INCONCLUSIVE, NOT_RUN, REFUTED, SUPPORTED, Cell, Verdict
+from harness.claims.verdicts import (
+    INCONCLUSIVE,
+    MEASURED,
+    NOT_COVERED,
+    NOT_RUN,
+    PUBLISHED,
+    REFUTED,
+    SUPPORTED,
+    Assessment,
+    Cell,
+    verdict_from_p,
+)  # fmt: skip
 from harness.specs import TaskSpec
 
 
-def evaluate_rank(ctx: Context, test: RankTest, v: Verdict) -> None:
+@dataclass
+class RankResult:
+    estimate: float | None  # best member's rank among the measured models
+    low: int
+    high: int
+    p_support: float
+    p_refute: float
+    best: str | None
+
+
+def rank_roles(test: RankTest, ctx: Context) -> Roles:
     target = resolve_models(test.target, ctx.catalog)
     others = [m for m in resolve_models(test.among, ctx.catalog) if m not in target]
-    tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
-    v.models_a, v.models_b, v.tasks, v.unit = target, others, tasks, "rank"
-    have = {m: [ctx.need([m], t) for t in tasks] for m in target + others}
-    models = [m for m in target + others if all(have[m])]
-    if not all(m in models for m in target):
-        v.verdict, v.reason = NOT_RUN, "target model runs missing"
-        return
-    per_task, n_per_task = [], []
-    for t in tasks:
-        side, n = ctx.side(models, [t], test.metric, "mean")
-        n_per_task.append(n)
-        per_task.append(stats.bootstrap(ctx.rng, max(n, 1), side.per_model, ctx.n_boot))
-    v.n_items = sum(n_per_task)
-    point = np.mean([p for p, _ in per_task], axis=0)
-    reps = np.mean([r for _, r in per_task], axis=0)
-    n_t = len(target)
-    ranks = 1 + (reps[:, n_t:] > reps[:, :n_t].max(axis=1, keepdims=True)).sum(axis=1)
-    v.estimate = float(1 + (point[n_t:] > point[:n_t].max()).sum())
-    v.ci_low, v.ci_high = (float(q) for q in np.quantile(ranks, [0.025, 0.975], method="inverted_cdf"))
-    inside = ranks <= test.k
-    contradicting = np.mean(~inside) if test.claim == "within_top_k" else np.mean(inside)
-    v.p_value = float(min(1.0, 2 * contradicting))
-    best = models[int(np.argmax(point[:n_t]))]
-    v.reason = f"{best} ranks {v.estimate:.0f} of {len(models)} measured models (k = {test.k})"
-    outside, within = v.ci_low > test.k, v.ci_high <= test.k
-    if min(n_per_task, default=0) < ctx.n_min:
-        v.verdict, v.reason = INCONCLUSIVE, v.reason + f"; fewer than {ctx.n_min} common items on a task"
-    elif outside:  # stands even with competitors missing: they can only lower the rank
-        v.verdict = REFUTED if test.claim == "within_top_k" else SUPPORTED
-    elif len(models) < len(target) + len(others):
-        v.verdict = NOT_RUN
-    elif within:
-        v.verdict = SUPPORTED if test.claim == "within_top_k" else REFUTED
+    return Roles(target, others, [t.id for t in resolve_tasks(test.tasks, ctx.catalog)])
+
+
+def _candidates(ctx: Context, test: RankTest, member: str, others: list[str]) -> list[str]:
+    if test.metric != "pareto_active_params":
+        return others
+    active = ctx.catalog.models[member].active_params_b
+    return [j for j in others if ctx.catalog.models[j].active_params_b <= active]
+
+
+def rank_of(ctx: Context, test: RankTest, values: dict[str, Estimate], r: Roles) -> RankResult:
+    """Bounds and p-values for the target's best rank, given scores of the models that have them."""
+    targets = [m for m in r.models_a if m in values]
+    missing_targets = len(targets) < len(r.models_a)
+    others = [m for m in r.models_b if m in values]
+    lows, highs, points, p_sup, p_ref = [], [], [], [], []
+    for i in targets:
+        cands = _candidates(ctx, test, i, others)
+        n_missing = len(_candidates(ctx, test, i, [m for m in r.models_b if m not in values]))
+        diffs = [values[j] - values[i] for j in cands]
+        sampled = any(d.reps is not None for d in diffs)
+        above = stats.holm([_p(d, "above", sampled) for d in diffs])
+        below = stats.holm([_p(d, "below", sampled) for d in diffs])
+        alpha_i = stats.ALPHA / max(len(targets), 1)
+        points.append(1 + sum(d.point > 0 for d in diffs))
+        lows.append(1 + sum(p < stats.ALPHA for p in above))
+        highs.append(1 + n_missing + len(cands) - sum(p < alpha_i for p in below))
+        p_sup.append(stats.kth_smallest(below, len(cands) + n_missing - (test.k - 1)))
+        p_ref.append(stats.kth_smallest(above, test.k))
+    within_support = min(1.0, len(targets) * min(p_sup)) if targets else 1.0
+    within_refute = max(p_ref) if targets and not missing_targets else 1.0
+    low = 1 if missing_targets or not targets else min(lows)
+    high = min(highs) if targets else len(r.models_b) + 1
+    best = targets[int(np.argmin(points))] if targets else None
+    estimate = float(min(points)) if targets else None
+    if test.claim == "within_top_k":
+        return RankResult(estimate, low, high, within_support, within_refute, best)
+    return RankResult(estimate, low, high, within_refute, within_support, best)
+
+
+def _p(d: Estimate, direction: str, sampled: bool) -> float:
+    """One-sided p that a candidate is above (below) the member; published values: 0 or 1 on the point."""
+    if not sampled or d.reps is None:
+        beyond = d.point > PUBLISHED_TOLERANCE if direction == "above" else d.point < -PUBLISHED_TOLERANCE
+        return 0.0 if beyond else 1.0
+    return stats.p_above(d.point, d.reps, 0.0) if direction == "above" else stats.p_below(d.point, d.reps, 0.0)
+
+
+def _scopes(test: RankTest, tasks: list[str]) -> list[tuple[str, list[str]]]:
+    if test.per_task:
+        return [(t, [t]) for t in tasks]
+    return [(f"mean over {len(tasks)} task(s)", tasks)]
+
+
+def _rank_assessment(test: RankTest, cells: list[Cell], results: list[RankResult], basis: str,
+                     anything_missing: bool) -> Assessment:  # fmt: skip
+    unit = METRIC_UNITS["rank"]
+    if not test.per_task:
+        res, cell = results[0], cells[0]
+        p_support, p_refute = res.p_support, res.p_refute
+        headline, estimate, low, high = f"rank of the best target on the {cell.label}", res.estimate, res.low, res.high
+        among = "models with a published value" if basis == PUBLISHED else "measured models"
+        reason = f"{res.best} ranks {res.estimate:.0f} among the {among}" if res.best else "no target measured"
     else:
-        v.verdict = INCONCLUSIVE
+        need = len(cells) if test.min_tasks == "all" else int(test.min_tasks)
+        p_support, p_refute = stats.at_least_n([r.p_support for r in results], [r.p_refute for r in results], need)
+        unit = METRIC_UNITS["tasks"]
+        holds = sum(r.high <= test.k if test.claim == "within_top_k" else r.low > test.k for r in results)
+        fails = sum(r.low > test.k if test.claim == "within_top_k" else r.high <= test.k for r in results)
+        within = test.claim == "within_top_k"
+        headline = f"tasks where the target ranks {'within' if within else 'outside'} top {test.k}"
+        at_point = [r.estimate is not None and (r.estimate <= test.k) == within for r in results]
+        estimate = float(sum(at_point))
+        low, high = holds, len(results) - fails
+        reason = f"need {need} of {len(results)} tasks"
+    verdict = verdict_from_p(p_support, p_refute)
+    if verdict == INCONCLUSIVE and anything_missing:
+        verdict = NOT_RUN if basis != PUBLISHED else NOT_COVERED
+    if verdict == NOT_RUN:
+        estimate = None
+    bounds: tuple[float | None, float | None] = (float(low), float(high))
+    if basis == PUBLISHED:  # published values have no sampling error: the bounds only place missing models
+        reason += f"; with unpublished models placed below and above, between {low} and {high}"
+        p_support = p_refute = None  # type: ignore[assignment]
+        bounds = (None, None)
+    return Assessment(basis, verdict, reason, headline, estimate, *bounds, p_support, p_refute, unit,
+                      sum(c.n_items for c in cells), cells)  # fmt: skip
 
 
-def _weighted_mean(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    return lambda w: (w @ x) / w.sum(axis=1)
+def assess_rank(test: RankTest, ctx: Context, sample: ClaimSample) -> Assessment:
+    r = rank_roles(test, ctx)
+    metric = "correct_per_1k_tokens" if test.metric == "correct_per_1k_tokens" else "accuracy"
+    everyone = r.models_a + r.models_b
+    for t in r.tasks:
+        sample.need((t,), everyone)
+    cells, results, too_few = [], [], False
+    for label, tasks in _scopes(test, r.tasks):
+        present = [m for m in everyone if all(sample.has((t,), [m]) for t in tasks)]
+        per_task = [sample.estimates((t,), metric) for t in tasks]
+        values = {m: mean_of([e[m][t] for e, t in zip(per_task, tasks, strict=True)]) for m in present}
+        res = rank_of(ctx, test, values, r)
+        n = min(sample.n_items((t,)) for t in tasks)
+        too_few |= n < ctx.n_min
+        if n < ctx.n_min:
+            res.p_support = res.p_refute = 1.0
+        status = "ok" if len(present) == len(everyone) else "missing"
+        cell = Cell(label, tasks, status, sum(sample.n_items((t,)) for t in tasks),
+                    res.estimate, float(res.low), float(res.high), res.p_support, res.p_refute, models_a=r.models_a,
+                    models_b=r.models_b, best_a=res.best)  # fmt: skip
+        cell.missing_runs = sorted((m, t) for m in everyone for t in tasks if (m, t) in sample.missing)
+        cells.append(cell)
+        results.append(res)
+    out = _rank_assessment(test, cells, results, MEASURED, bool(sample.missing))
+    if too_few and out.verdict in (INCONCLUSIVE, NOT_RUN):
+        out.reason += f"; fewer than {ctx.n_min} common items on a task"
+    return out
 
 
-def evaluate_coverage(ctx: Context, test: CoverageTest, v: Verdict) -> None:
+def published_rank(test: RankTest, ctx: Context) -> Assessment | None:
+    """The same rank test on published values (tasks one by one, or models with a value on every task).
+
+    Models without a published value are placed best and worst, as missing runs are; a scope where
+    no target member has a value is not covered. None when no scope is covered."""
+    if test.metric == "correct_per_1k_tokens":
+        return None
+    r = rank_roles(test, ctx)
+    cells, results, anything_missing = [], [], False
+    for label, tasks in _scopes(test, r.tasks):
+        found = {m: [ctx.published(m, t) for t in tasks] for m in r.models_a + r.models_b}
+        values = {m: Estimate(float(np.mean([v.score for v in vs if v is not None])))
+                  for m, vs in found.items() if all(v is not None for v in vs)}  # fmt: skip
+        anything_missing |= len(values) < len(found)
+        cell = Cell(label, tasks, models_a=r.models_a, models_b=r.models_b)
+        cells.append(cell)
+        if not any(m in values for m in r.models_a):
+            cell.status = "not_covered"
+            results.append(RankResult(None, 1, len(r.models_b) + 1, 1.0, 1.0, None))
+            continue
+        res = rank_of(ctx, test, values, r)
+        cell.estimate, cell.best_a = res.estimate, res.best
+        cell.note = f"rank between {res.low} and {res.high} with unpublished models placed below and above"
+        cell.published = {f"{m} @ {label}": v.point for m, v in values.items()}
+        cell.protocol_match = worst_protocol([v.protocol_match for vs in found.values() for v in vs if v is not None])
+        cell.point_decision = "support" if res.p_support == 0 else "refute" if res.p_refute == 0 else None
+        results.append(res)
+    if all(c.status == "not_covered" for c in cells):
+        return None
+    out = _rank_assessment(test, cells, results, PUBLISHED, anything_missing)
+    out.protocol_match = worst_protocol([c.protocol_match for c in cells if c.protocol_match])
+    n_models = len(r.models_a) + len(r.models_b)
+    out.coverage = "; ".join(f"{c.label}: {len(c.published)} of {n_models} models published" for c in cells)
+    return out
+
+
+def coverage_roles(test: CoverageTest, ctx: Context) -> Roles:
+    return Roles(resolve_models(test.model, ctx.catalog), [], [t.id for t in resolve_tasks(test.tasks, ctx.catalog)])
+
+
+def assess_coverage(test: CoverageTest, ctx: Context, sample: ClaimSample) -> Assessment:
     (model,) = resolve_models(test.model, ctx.catalog)
-    specs = resolve_tasks(test.tasks, ctx.catalog)
-    v.models_a, v.tasks, v.unit = [model], [t.id for t in specs], "languages"
     by_lang: dict[str, list[TaskSpec]] = {}
-    for t in specs:
+    for t in resolve_tasks(test.tasks, ctx.catalog):
         by_lang.setdefault(t.language, []).append(t)
-    total = len(by_lang)
-    need = total if test.min_languages == "all" else test.min_languages
-    p_pass, p_fail = [], []
+        sample.need((t.id,), [model])
+    cells, p_pass, p_fail = [], [], []
     for lang, lang_tasks in sorted(by_lang.items()):
-        cell = Cell(lang, ",".join(t.id for t in lang_tasks))
-        if not all(ctx.need([model], t.id) for t in lang_tasks):
-            cell.status = "missing"
-        else:
-            excess = []
-            for t in lang_tasks:
-                it = ctx.evidence.items(model, t.id)
-                excess.append(it.score - np.where(np.isnan(it.chance), task_chance(t), it.chance))
-            x = np.concatenate(excess) * 100.0
-            cell.n_items = x.size
-            point, reps = stats.bootstrap(ctx.rng, max(x.size, 1), _weighted_mean(x), ctx.n_boot)
-            cell.fill(float(point), reps, "greater", test.margin, ctx.n_min)
-        v.cells.append(cell)
+        ids = [t.id for t in lang_tasks]
+        cell = Cell(lang, ids, models_a=[model])
+        cells.append(cell)
+        if not all(sample.has((t,), [model]) for t in ids):
+            cell.status, cell.missing_runs = "missing", sorted((model, t) for t in ids if (model, t) in sample.missing)
+            p_pass.append(1.0)
+            p_fail.append(1.0)
+            continue
+        excess = mean_of([sample.estimates((t,), "excess")[model][t] for t in ids])
+        assert excess.reps is not None
+        cell.n_items = sum(sample.n_items((t,)) for t in ids)
+        cell.estimate = excess.point
+        cell.ci_low, cell.ci_high = stats.percentile_ci(excess.reps)
+        cell.p_support = stats.p_above(excess.point, excess.reps, test.margin)
+        cell.p_refute = stats.p_below(excess.point, excess.reps, test.margin)
+        if cell.n_items < ctx.n_min:
+            cell.status = "too_few"
         p_pass.append(cell.p_support if cell.status == "ok" else 1.0)
         p_fail.append(cell.p_refute if cell.status == "ok" else 1.0)
-    if need < total:
-        p_pass, p_fail = stats.holm(p_pass), stats.holm(p_fail)
-    for cell, p in zip(v.cells, p_pass, strict=True):
+    total = len(cells)
+    need = total if test.min_languages == "all" else test.min_languages
+    p_support, p_refute = stats.at_least_n(p_pass, p_fail, need)
+    holm_pass, holm_fail = stats.holm(p_pass), stats.holm(p_fail)
+    for cell, p in zip(cells, holm_fail if need == total else holm_pass, strict=True):
         cell.p_adjusted = p
-    passed = sum(p < stats.ALPHA for p in p_pass)
-    failed = sum(p < stats.ALPHA for p in p_fail)
-    v.estimate, v.n_items = float(passed), sum(c.n_items for c in v.cells)
-    v.reason = (f"{passed} of {total} languages above chance + {test.margin:g} points "
-                f"({failed} clearly not); need {need}")  # fmt: skip
+    passed = total if need == total and p_support < stats.ALPHA else sum(p < stats.ALPHA for p in holm_pass)
+    failed = sum(p < stats.ALPHA for p in holm_fail)
+    verdict = verdict_from_p(p_support, p_refute)
+    reason = (f"{passed} of {total} languages clearly above chance + {test.margin:g} points, "
+              f"{failed} clearly not; need {need}")  # fmt: skip
     if total < need:
-        v.verdict, v.reason = INCONCLUSIVE, v.reason + "; the selection has too few languages"
-    elif passed >= need:
-        v.verdict = SUPPORTED
-    elif total - failed < need:
-        v.verdict = REFUTED
-    elif any(c.status == "missing" for c in v.cells):
-        v.verdict = NOT_RUN
-    else:
-        v.verdict = INCONCLUSIVE
+        verdict, reason = INCONCLUSIVE, reason + "; the selection has too few languages"
+    elif verdict == INCONCLUSIVE and any(c.status == "missing" for c in cells):
+        verdict = NOT_RUN
+    waiting = any(c.status == "missing" for c in cells) and verdict not in (SUPPORTED, REFUTED)
+    estimate = None if waiting else float(sum(c.estimate is not None and c.estimate > test.margin for c in cells))
+    low, high = (None, None) if waiting else (float(passed), float(total - failed))
+    return Assessment(MEASURED, verdict, reason, f"languages above chance + {test.margin:g} points (need {need})",
+                      estimate, low, high, p_support, p_refute, METRIC_UNITS["languages"],
+                      sum(c.n_items for c in cells), cells)  # fmt: skip

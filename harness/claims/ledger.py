@@ -1,12 +1,14 @@
 """The claims ledger (`seeds/claims.yaml`): its schema and loading.
 
-A ledger lists the articles (`sources`) and the claims made in them. Every claim quotes its
-sentence, restates it in English and carries one typed `test` (see the header of
-`seeds/claims.yaml` for a worked description of each type). Selectors name models and tasks
-of the catalogue; they are resolved, and every id checked, when the ledger is loaded.
+A ledger lists the articles (`sources`), the claims made in them, and the entries `dropped` from
+it (with why). Every claim quotes its sentence, restates it in English and carries one typed
+`test` (see the header of `seeds/claims.yaml` for a worked description of each type). A claim
+no run can test is `untestable` (reputation, prices, futures, unreleased models, business
+claims) or `deferred` (a capability the harness could measure, with what it `needs`). Selectors
+name models and tasks of the catalogue; they are resolved, and every id checked, at load time.
 
 Units: accuracy-type scores are in percentage points (0–100), so `margin: 5` means five points.
-Efficiency metrics use their own units (see `harness.claims.evidence.METRIC_UNITS`).
+Other metrics use their own units (see `harness.claims.sample.METRIC_UNITS`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from harness.specs import Id
 
 Relation = Literal["greater", "less", "at_least", "within"]
 Quantifier = Literal["any", "all", "mean"]
-Metric = Literal["accuracy", "score_per_active_b", "correct_per_1k_tokens"]
+RankMetric = Literal["accuracy", "correct_per_1k_tokens", "pareto_active_params"]
 
 
 class Strict(BaseModel):
@@ -46,7 +48,8 @@ class ModelSelector(Strict):
     )
     exclude: list[str] = Field(default_factory=list)
     aggregate: Literal["mean", "best"] = Field(
-        "mean", description="How several models make one score per task: their mean, or the best"
+        "mean", description="How several models make one score: their mean, or the best of them (tested by "
+        "union–intersection over members; with quantifier mean, the best on the mean over tasks)",
     )
     source: Literal["measured", "published"] = "measured"
 
@@ -76,11 +79,20 @@ class _Paired(Strict):
 
 
 class CompareTest(_Paired):
-    """Model group A vs group B on the same items."""
+    """Model group A vs group B on the same items, or explicit (a, b) model pairs (e.g. size-matched)."""
 
     type: Literal["compare"]
-    a: ModelSelector
-    b: ModelSelector
+    a: ModelSelector | None = None
+    b: ModelSelector | None = None
+    pairs: list[tuple[Id, Id]] = Field(default_factory=list, description="(a, b) pairs; the mean is over pairs × tasks")
+
+    @model_validator(mode="after")
+    def _sides_or_pairs(self) -> CompareTest:
+        if bool(self.pairs) == (self.a is not None or self.b is not None):
+            raise ValueError("compare needs either `a` and `b`, or `pairs`")
+        if not self.pairs and (self.a is None or self.b is None):
+            raise ValueError("compare needs both `a` and `b`")
+        return self
 
 
 class GainTest(_Paired):
@@ -103,10 +115,11 @@ class GainTest(_Paired):
 
 
 class EfficiencyTest(_Paired):
-    """A vs B on an efficiency metric (score per active B params, correct per 1k tokens)."""
+    """A vs B on an efficiency metric: points above chance per active B params (chance-corrected, so
+    a guessing model earns nothing), or correct answers per 1k output tokens."""
 
     type: Literal["efficiency"]
-    metric: Literal["score_per_active_b", "correct_per_1k_tokens"]
+    metric: Literal["excess_per_active_b", "correct_per_1k_tokens"]
     a: ModelSelector
     b: ModelSelector
 
@@ -127,8 +140,35 @@ class ReferenceTest(_Paired):
         return self
 
 
+class ReproductionGapTest(_Paired):
+    """Does one model fall short of its own published scores by more than other models do?
+
+    Per task: (measured − published) of `model` minus the mean (measured − published) of the
+    `baseline` models with a published value there. Protocols differ between publishers and the
+    harness, so every model has some gap; only a gap beyond the usual one says something."""
+
+    type: Literal["reproduction_gap"]
+    model: ModelSelector
+    baseline: ModelSelector
+    protocol_match_only: bool = False
+
+
+class TransferTest(_Paired):
+    """Non-English performance as a share of English on parallel items: per model, the mean over the
+    other languages of accuracy / accuracy in `reference_language`, in percent; A − B."""
+
+    type: Literal["transfer"]
+    a: ModelSelector
+    b: ModelSelector
+    reference_language: str = "en"
+
+
 class RankTest(Strict):
-    """The best model of `target` ranks <= k (or > k) among `target` ∪ `among` on a task set."""
+    """The best model of `target` ranks <= k (or > k) among `target` ∪ `among`.
+
+    On the mean over tasks (default), or per task (`per_task: true`) in at least `min_tasks` of them.
+    `pareto_active_params`: accuracy, where only models with no more active parameters count as
+    beating the target (its rank is 1 + the number of models that dominate it)."""
 
     type: Literal["rank"]
     target: ModelSelector
@@ -136,7 +176,9 @@ class RankTest(Strict):
     tasks: TaskSelector
     k: int = Field(ge=1)
     claim: Literal["within_top_k", "outside_top_k"] = "within_top_k"
-    metric: Metric = "accuracy"
+    metric: RankMetric = "accuracy"
+    per_task: bool = False
+    min_tasks: int | Literal["all"] = Field("all", description="per_task: how many tasks must hold")
 
 
 class CoverageTest(Strict):
@@ -150,14 +192,27 @@ class CoverageTest(Strict):
 
 
 class UntestableTest(Strict):
+    """No measurement can settle it (not a property of model outputs)."""
+
     type: Literal["untestable"]
+    category: Literal["reputation", "prices", "future", "unreleased", "business"] | None = None
     reason: str = Field(min_length=10)
 
 
+class DeferredTest(Strict):
+    """A capability claim the harness cannot test yet; `needs` says what would make it testable."""
+
+    type: Literal["deferred"]
+    reason: str = Field(min_length=10)
+    needs: list[str] = Field(min_length=1)
+
+
 Test = Annotated[
-    CompareTest | GainTest | EfficiencyTest | ReferenceTest | RankTest | CoverageTest | UntestableTest,
+    CompareTest | GainTest | EfficiencyTest | ReferenceTest | ReproductionGapTest | TransferTest | RankTest
+    | CoverageTest | UntestableTest | DeferredTest,
     Field(discriminator="type"),
 ]
+UNTESTED = ("untestable", "deferred")
 
 
 class Claim(Strict):
@@ -175,13 +230,23 @@ class Source(Strict):
     title: str
 
 
+class Dropped(Strict):
+    """An entry taken out of the ledger (a duplicate, or padding that is no claim), kept for the record."""
+
+    id: Id
+    source: str
+    quote: str = Field(min_length=1)
+    reason: str = Field(min_length=10)
+
+
 class Ledger(Strict):
-    version: Literal[1] = 1
+    version: Literal[1, 2] = Field(2, description="2 adds deferred, untestable categories, dropped (1 still reads)")
     definitions: dict[str, Any] = Field(
         default_factory=dict, description="Free-form: YAML anchors reused by the claims (not read)"
     )
     sources: list[Source] = Field(min_length=1)
     claims: list[Claim] = Field(min_length=1)
+    dropped: list[Dropped] = Field(default_factory=list)
 
     def by_id(self) -> dict[str, Claim]:
         return {c.id: c for c in self.claims}
@@ -226,6 +291,11 @@ def load_ledger(path: Path, catalog: Catalog) -> Ledger:
             problems.extend(f"{where}: {p}" for p in check_claim(claim, catalog))
         except InputError as exc:
             problems.append(f"{where}: {exc.one_line()}")
+    for entry in ledger.dropped:
+        if entry.id in seen:
+            problems.append(f"dropped ({entry.id}): also listed as a claim")
+        if entry.source not in files:
+            problems.append(f"dropped ({entry.id}): source '{entry.source}' is not listed under `sources`")
     if problems:
         raise ConfigError(str(path), problems)
     return ledger

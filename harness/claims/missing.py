@@ -86,11 +86,11 @@ def plan_missing(
     deduplicated with their commands, then the GPU plan for them."""
     titles = {s.file: s.title for s in ledger.sources}
     lines = ["Runs still needed by the claims ledger", ""]
-    waiting = [v for v in verdicts if v.missing_runs]
+    waiting = [v for v in verdicts if v.runs_missing]
     for v in waiting:
-        lines.append(f"{v.claim_id} [{v.verdict}] ({titles.get(v.source, v.source)}): {len(v.missing_runs)} run(s)")
+        lines.append(f"{v.claim_id} [{v.verdict}] ({titles.get(v.source, v.source)}): {len(v.runs_missing)} run(s)")
         lines.extend(f"    {cmd}" for cmd in v.commands)
-    everything = sorted({r for v in waiting for r in v.missing_runs})
+    everything = sorted({r for v in waiting for r in v.runs_missing})
     if not everything:
         lines.append("Every claim has the runs it needs.")
         return "\n".join(lines)

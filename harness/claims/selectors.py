@@ -14,18 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.claims.evidence import closed_model_ids
 from harness.claims.ledger import (
     Claim,
     CompareTest,
     CoverageTest,
+    DeferredTest,
     EfficiencyTest,
     GainTest,
     ModelSelector,
     RankTest,
     ReferenceTest,
+    ReproductionGapTest,
     TaskSelector,
+    TransferTest,
+    UntestableTest,
 )
+from harness.claims.published import closed_model_ids
 from harness.config import Catalog, suggest
 from harness.errors import InputError
 from harness.specs import ModelSpec, TaskSpec
@@ -92,15 +96,17 @@ def resolve_tasks(sel: TaskSelector, catalog: Catalog) -> list[TaskSpec]:
     ]
 
 
-def gain_pairs(test: GainTest, catalog: Catalog) -> list[tuple[str, str]]:
-    """(treated, control) model pairs. Raises InputError if a base_model is not a catalogue id."""
+def model_pairs(test: GainTest | CompareTest, catalog: Catalog) -> list[tuple[str, str]]:
+    """(a, b) model pairs of a pairwise compare, or (treated, control) pairs of a gain.
+
+    Raises InputError for an unknown id or a base_model that is not a catalogue id."""
     if test.pairs:
         for pair in test.pairs:
             for mid in pair:
                 if mid not in catalog.models:
                     raise InputError(f"unknown model id '{mid}'", suggest(mid, list(catalog.models)))
         return [tuple(p) for p in test.pairs]  # type: ignore[misc]
-    assert test.treated is not None
+    assert isinstance(test, GainTest) and test.treated is not None
     pairs = []
     for mid in resolve_models(test.treated, catalog):
         base = catalog.models[mid].base_model
@@ -134,7 +140,7 @@ def _check_selector(sel: ModelSelector, catalog: Catalog, name: str, closed: set
 def check_claim(claim: Claim, catalog: Catalog) -> list[str]:
     """Every problem with one claim's ids and selectors (empty list: the claim is sound)."""
     test = claim.test
-    if test.type == "untestable":
+    if isinstance(test, UntestableTest | DeferredTest):
         return []
     closed = set(closed_model_ids(catalog.config_dir) or []) or None
     problems: list[str] = []
@@ -145,25 +151,32 @@ def check_claim(claim: Claim, catalog: Catalog) -> list[str]:
     except InputError as exc:
         problems.append(f"tasks: {exc.one_line()}")
     sides: dict[str, ModelSelector] = {}
-    if isinstance(test, CompareTest | EfficiencyTest | ReferenceTest):
+    if isinstance(test, EfficiencyTest | ReferenceTest | TransferTest) or (
+        isinstance(test, CompareTest) and not test.pairs
+    ):
+        assert test.a is not None and test.b is not None
         sides = {"a": test.a, "b": test.b}
     elif isinstance(test, RankTest):
         sides = {"target": test.target, "among": test.among}
     elif isinstance(test, CoverageTest):
         sides = {"model": test.model}
-    elif isinstance(test, GainTest):
-        if test.treated is not None:
+    elif isinstance(test, ReproductionGapTest):
+        sides = {"model": test.model, "baseline": test.baseline}
+    if isinstance(test, GainTest | CompareTest) and (test.pairs or isinstance(test, GainTest)):
+        if isinstance(test, GainTest) and test.treated is not None:
             sides = {"treated": test.treated}
         try:
-            if not gain_pairs(test, catalog):
-                problems.append("gain: no (treated, control) pairs")
+            if not model_pairs(test, catalog):
+                problems.append(f"{test.type}: no model pairs")
         except InputError as exc:
-            problems.append(f"gain: {exc.one_line()}")
+            problems.append(f"{test.type}: {exc.one_line()}")
     for name, sel in sides.items():
         problems.extend(_check_selector(sel, catalog, name, closed))
         if sel.source == "published" and not isinstance(test, ReferenceTest):
             problems.append(f"{name}: source: published is only allowed in reference tests")
-    if isinstance(test, CoverageTest) and not problems:
+    if isinstance(test, CoverageTest | ReproductionGapTest) and not problems:
         if len(resolve_models(test.model, catalog)) != 1:
-            problems.append("coverage: the model selector must name exactly one model")
+            problems.append(f"{test.type}: the model selector must name exactly one model")
+    if isinstance(test, RankTest) and isinstance(test.min_tasks, int) and test.min_tasks < 1:
+        problems.append("rank: min_tasks must be at least 1 (or all)")
     return problems

@@ -1,23 +1,16 @@
-"""Paired bootstrap over items, p-values and Holm's correction (numpy only, seeded).
+"""Bootstrap primitives: item weights, p-values, percentile bounds and Holm's correction (numpy only).
 
-A *side* of a comparison is a matrix of per-item numerators and denominators for one or more
-models, all on the same items. Its statistic on a bootstrap replicate with item weights `W`
-(how often each item was drawn) is, per model, `sum(W·num) / sum(W·den) · scale`, then the mean
-or the best over its models. Accuracy: num = item score × 100, den = 1. Correct answers per 1k
-tokens: num = item score, den = mean output tokens, scale = 1000. A published value is a
-constant side. Both sides of a cell share the same weights, so the test is paired; items are
-the resampling unit, so an item's k samples move together (a cluster).
-
-p-values are two-sided-equivalent bootstrap tail fractions, `2 · P*(stat <= v)` for "above v",
-so `p < 0.05` exactly when the 95% percentile interval excludes `v`. Below the bootstrap's
-resolution (no replicate on the far side of `v`) the tail is taken from a normal approximation
-with the bootstrap standard error, so many-test corrections (Holm over 100+ languages) still work.
+p-values are two-sided-equivalent bootstrap tail fractions: `p_above(v) = 2 · P*(stat <= v)`, so
+`p < 0.05` exactly when the 95% percentile interval lies wholly above `v` (a one-sided test at
+2.5%). A verdict in either direction therefore has a nominal false rate of 2.5%. Below the
+bootstrap's resolution (no replicate on the far side of `v`) the tail comes from a normal
+approximation with the bootstrap standard error, so many-test corrections (Holm over 100+
+languages) still see distinct, honest p-values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from math import erfc, sqrt
 
 import numpy as np
@@ -26,39 +19,8 @@ ALPHA = 0.05
 CHUNK = 256  # replicates per weight matrix: bounds memory at CHUNK × n_items floats
 
 
-@dataclass(frozen=True)
-class Side:
-    """Per-item numerators/denominators (n × m) for m models, or a published constant."""
-
-    num: np.ndarray | None = None
-    den: np.ndarray | None = None
-    scale: np.ndarray | None = None  # (m,)
-    aggregate: str = "mean"  # "mean" or "best" over the m models
-    constant: float | None = None
-
-    def per_model(self, weights: np.ndarray) -> np.ndarray:
-        """(replicates, m) statistic per model."""
-        assert self.num is not None and self.den is not None
-        scale = np.ones(self.num.shape[1]) if self.scale is None else self.scale
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ self.num) / (weights @ self.den) * scale
-
-    def stat(self, weights: np.ndarray) -> np.ndarray:
-        """(replicates,) statistic of the side."""
-        if self.constant is not None:
-            return np.full(weights.shape[0], self.constant, dtype=float)
-        values = self.per_model(weights)
-        return values.mean(axis=1) if self.aggregate == "mean" else values.max(axis=1)
-
-
-def accuracy_side(scores: np.ndarray, aggregate: str = "mean") -> Side:
-    """Side for accuracy in points from an (n × m) matrix of item scores in 0–1."""
-    scores = np.atleast_2d(scores.T).T if scores.ndim == 1 else scores
-    return Side(num=scores * 100.0, den=np.ones_like(scores), aggregate=aggregate)
-
-
 def weight_chunks(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.ndarray]:
-    """Item multiplicities for `n_boot` resamples of n items, CHUNK replicates at a time."""
+    """Item multiplicities of `n_boot` resamples of n items (with replacement), CHUNK rows at a time."""
     done = 0
     while done < n_boot:
         rows = min(CHUNK, n_boot - done)
@@ -67,30 +29,23 @@ def weight_chunks(rng: np.random.Generator, n: int, n_boot: int) -> Iterator[np.
         done += rows
 
 
-def bootstrap(
-    rng: np.random.Generator, n: int, statistic: Callable[[np.ndarray], np.ndarray], n_boot: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(point estimate, replicates) of `statistic(weights)`; weights are (rows × n)."""
-    point = statistic(np.ones((1, n)))[0]
-    reps = np.concatenate([statistic(w) for w in weight_chunks(rng, n, n_boot)], axis=0)
-    return point, reps
+def finite(reps: np.ndarray) -> np.ndarray:
+    return reps[np.isfinite(reps)]
 
 
-def paired_difference(
-    rng: np.random.Generator, n: int, a: Side, b: Side, n_boot: int
-) -> tuple[float, np.ndarray]:
-    """Estimate and replicates of stat(a) − stat(b) on the same n items."""
-    point, reps = bootstrap(rng, max(n, 1), lambda w: a.stat(w) - b.stat(w), n_boot)
-    return float(point), reps
-
-
-def percentile_ci(reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+def percentile_ci(reps: np.ndarray, level: float = 1 - ALPHA) -> tuple[float, float]:
     """Percentile interval of bootstrap replicates (NaN replicates dropped)."""
-    reps = reps[np.isfinite(reps)]
-    if reps.size == 0:
+    kept = finite(reps)
+    if kept.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(reps, [50 * (1 - level), 100 - 50 * (1 - level)])
+    lo, hi = np.percentile(kept, [50 * (1 - level), 100 - 50 * (1 - level)])
     return float(lo), float(hi)
+
+
+def quantile(reps: np.ndarray, q: float) -> float:
+    """The q-quantile (0–1) of the finite replicates; NaN when there are none."""
+    kept = finite(reps)
+    return float(np.quantile(kept, q)) if kept.size else float("nan")
 
 
 def _normal_tail(z: float) -> float:
@@ -99,16 +54,16 @@ def _normal_tail(z: float) -> float:
 
 def p_above(point: float, reps: np.ndarray, value: float) -> float:
     """Two-sided-equivalent p for 'the statistic is above `value`' (small p: it is)."""
-    reps = reps[np.isfinite(reps)]
-    if reps.size == 0 or not np.isfinite(point):
+    kept = finite(reps)
+    if kept.size == 0 or not np.isfinite(point):
         return 1.0
-    tail = float(np.mean(reps <= value))
+    tail = float(np.mean(kept <= value))
     if tail > 0:
         return min(1.0, 2 * tail)
-    se = float(np.std(reps))
-    if se == 0.0:
+    se = float(np.std(kept))
+    if se == 0.0:  # every replicate equal: the data cannot vary, only the point decides
         return 0.0 if point > value else 1.0
-    return min(2.0 / reps.size, 2 * _normal_tail((point - value) / se))
+    return min(2.0 / kept.size, 2 * _normal_tail((point - value) / se))
 
 
 def p_below(point: float, reps: np.ndarray, value: float) -> float:
@@ -128,20 +83,26 @@ def holm(pvalues: list[float]) -> list[float]:
     return adjusted
 
 
-def claim_p_values(relation: str, margin: float, point: float, reps: np.ndarray) -> tuple[float, float]:
-    """(p_support, p_refute) for a difference d = A − B under a relation and margin.
+def kth_smallest(values: list[float], k: int) -> float:
+    """The k-th smallest value (1-based); 0.0 when k <= 0 (nothing needed), 1.0 when k > len."""
+    if k <= 0:
+        return 0.0
+    if k > len(values):
+        return 1.0
+    return sorted(values)[k - 1]
 
-    greater: claim d > margin; less: d < −margin; at_least: d > −margin (non-inferiority);
-    within: −margin < d < margin (equivalence; refuted when d is outside on either side).
+
+def at_least_n(p_pass: list[float], p_fail: list[float], need: int) -> tuple[float, float]:
+    """(p_support, p_refute) for 'at least `need` of these units pass', from per-unit one-way p-values.
+
+    Support: Holm over the units, the need-th smallest adjusted p (Holm's rejections are a valid
+    lower bound on the number of units that truly pass); with `need` = all units it is the largest
+    unadjusted p (intersection–union: every unit must pass, no correction needed). Refutation:
+    at least (total − need + 1) units must fail, counted the same way with Holm.
     """
-    if relation == "greater":
-        return p_above(point, reps, margin), p_below(point, reps, margin)
-    if relation == "less":
-        return p_below(point, reps, -margin), p_above(point, reps, -margin)
-    if relation == "at_least":
-        return p_above(point, reps, -margin), p_below(point, reps, -margin)
-    if relation == "within":
-        support = max(p_above(point, reps, -margin), p_below(point, reps, margin))
-        refute = min(p_above(point, reps, margin), p_below(point, reps, -margin))
-        return support, refute
-    raise ValueError(f"unknown relation {relation!r}")
+    total = len(p_pass)
+    if need > total or total == 0:  # the selection cannot hold enough units: no test decides it
+        return 1.0, 1.0
+    support = max(p_pass) if need == total else kth_smallest(holm(p_pass), need)
+    refute = kth_smallest(holm(p_fail), total - need + 1)
+    return support, refute

@@ -43,6 +43,8 @@ class Problem:
 
     path: str
     message: str
+    model: str | None = None  # the run's model and task, when the problem concerns one run
+    task: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -189,15 +191,16 @@ class Results:
     def _check(self, run: RunInfo) -> None:
         where = str(run.dir.path)
         if run.status == "failed":
-            self.problems.append(Problem(where, f"{run.model} × {run.task} failed: {run.manifest.error} (not used)"))
+            self.problems.append(Problem(where, f"{run.model} × {run.task} failed: {run.manifest.error} (not used)",
+                                         run.model, run.task))
         elif run.status == "running":
             self.problems.append(Problem(where, f"{run.model} × {run.task} is unfinished (running, or killed; "
-                                                "run it again to resume) (not used)"))
+                                                "run it again to resume) (not used)", run.model, run.task))
         elif not run.dir.samples_path.is_file():
-            self.problems.append(Problem(where, "complete run without samples.jsonl (not used)"))
+            self.problems.append(Problem(where, "complete run without samples.jsonl (not used)", run.model, run.task))
         elif not run.dir.metrics_path.is_file():
             self.problems.append(Problem(where, "complete run without metrics.json (its samples are used; "
-                                                "it has no leaderboard rows)"))
+                                                "it has no leaderboard rows)", run.model, run.task))
 
     # ------------------------------------------------------------ selection
     def usable(self) -> list[RunInfo]:

@@ -37,8 +37,12 @@ def catalog(models: list[ModelSpec], tasks: list[TaskSpec], config_dir: Path) ->
 
 def write_run(results: Path, model_id: str, task_id: str, scores: np.ndarray, *, run_key: str | None = None,
               status: str = "complete", finished_at: str = "2025-01-01T00:00:00Z",
-              tokens: np.ndarray | None = None, n_choices: int | None = None) -> str:  # fmt: skip
-    """Write one run. `scores`: (items,) or (items, k) of 0/1; k samples share a doc_id."""
+              tokens: np.ndarray | None = None, n_choices: int | None = None, limit: int | None = None,
+              cat: Catalog | None = None) -> str:  # fmt: skip
+    """Write one run. `scores`: (items,) or (items, k) of 0/1; k samples share a doc_id.
+
+    `limit` records a `--limit` run; `cat` writes the catalogue's current specs into the manifest
+    (without it the manifest's specs are empty, which a reader given a catalogue calls stale)."""
     scores = np.asarray(scores, dtype=float)
     scores = scores[:, None] if scores.ndim == 1 else scores
     key = run_key or f"{model_id}-{task_id}-{finished_at}".replace(":", "")[:60]
@@ -46,8 +50,11 @@ def write_run(results: Path, model_id: str, task_id: str, scores: np.ndarray, *,
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = RunManifest(
         run_key=key, status=status, model=model_id, task=task_id, harness_version="0.1.0", git_commit=None,
-        packages={}, device="cpu", model_revision=None, weights_hash=None, model_spec={}, task_spec={},
-        run_settings={}, started_at="2025-01-01T00:00:00Z", finished_at=finished_at,
+        packages={}, device="cpu", model_revision=None, weights_hash=None,
+        model_spec=cat.models[model_id].model_dump(mode="json") if cat else {},
+        task_spec=cat.tasks[task_id].model_dump(mode="json") if cat else {},
+        run_settings={"limit": limit} if limit else {}, started_at="2025-01-01T00:00:00Z", finished_at=finished_at,
+        n_requests=int(scores.size),
     )  # fmt: skip
     (run_dir / "manifest.json").write_text(manifest.model_dump_json())
     lines = []
@@ -75,7 +82,9 @@ def bernoulli(p: float, n: int, seed: int, k: int = 1) -> np.ndarray:
     return draws[:, 0] if k == 1 else draws
 
 
-def write_ledger(path: Path, claims: list[dict], sources: list[str] = ("art.txt",)) -> Path:  # type: ignore[assignment]
-    data = {"version": 1, "sources": [{"file": f, "title": f} for f in sources], "claims": claims}
+def write_ledger(path: Path, claims: list[dict], sources: list[str] = ("art.txt",),  # type: ignore[assignment]
+                 dropped: list[dict] | None = None) -> Path:
+    data = {"version": 2, "sources": [{"file": f, "title": f} for f in sources], "claims": claims,
+            "dropped": dropped or []}
     path.write_text(json.dumps(data))  # JSON is YAML
     return path

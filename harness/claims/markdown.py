@@ -1,0 +1,154 @@
+"""claims.md: a summary, what was found in the evidence, then per article each claim beside its quote
+with its measured and published-only assessments side by side. Long lists (run keys, missing
+runs, commands) are counted here and listed in full in claims.csv."""
+
+from __future__ import annotations
+
+import math
+
+from harness.claims.describe import describe_test
+from harness.claims.ledger import Claim, Ledger
+from harness.claims.verdicts import DECIDED, PUBLISHED, VERDICTS, Assessment, Cell, Verdict
+
+MAX_LINES = 12  # problems, notes and commands listed before "… and N more (claims.csv)"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fmt(x: float | None, unit: str = "") -> str:
+    if x is None or not math.isfinite(x):
+        return "–"
+    if unit in ("rank", "languages", "tasks"):
+        return f"{x:.0f}"
+    return f"{x:+.2f}"
+
+
+def _p(a: Assessment) -> str:
+    if a.p_value is None:
+        return "–"
+    return f"{a.p_value:.3g} ({a.p_direction})"
+
+
+def _ci(lo: float | None, hi: float | None, unit: str = "") -> str:
+    return "–" if lo is None or hi is None else f"[{_fmt(lo, unit)}, {_fmt(hi, unit)}]"
+
+
+def _capped(lines: list[str], what: str) -> list[str]:
+    out = [f"- {_cell(x)}" for x in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        out.append(f"- … and {len(lines) - MAX_LINES} more {what} (all in claims.csv)")
+    return out
+
+
+def _assessment_row(label: str, a: Assessment | None) -> str:
+    if a is None:
+        return f"| {label} | – | | | | | | |"
+    protocol = a.protocol_match or "–"
+    n = str(a.n_items) if a.n_items else "–"
+    return (f"| {label} | **{a.verdict}** | {_cell(a.headline) or '–'} | {_fmt(a.estimate, a.unit)} | "
+            f"{_ci(a.ci_low, a.ci_high, a.unit)} | {_p(a)} | {n} | {protocol} |")  # fmt: skip
+
+
+def _cells_table(cells: list[Cell], unit: str) -> list[str]:
+    out = ["| cell | status | n | estimate | 95% CI | p support | p refute | p adj | best A / B | published |",
+           "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for c in cells:
+        p = [f"{x:.3g}" if x is not None else "" for x in (c.p_support, c.p_refute, c.p_adjusted)]
+        best = " / ".join(x for x in (c.best_a or "", c.best_b or "") if x)
+        published = ", ".join(f"{k} = {v:g}" for k, v in c.published.items())
+        if c.protocol_match:
+            published += f" (protocol: {c.protocol_match})"
+        if c.note:
+            published += f"; {c.note}"
+        est = _fmt(c.estimate, unit)
+        out.append(f"| {_cell(c.label)} | {c.status} | {c.n_items or ''} | {est} | {_ci(c.ci_low, c.ci_high, unit)} | "
+                   f"{' | '.join(p)} | {_cell(best)} | {_cell(published)} |")  # fmt: skip
+    return [*out, ""]
+
+
+def verdict_block(v: Verdict, claim: Claim) -> list[str]:
+    basis = f" ({v.basis})" if v.basis not in ("none", "") else ""
+    out = [f"### `{v.claim_id}` — **{v.verdict}**{basis}", "", f"> {claim.quote}", "", claim.statement, ""]
+    if claim.operationalization:
+        out += [f"*Operationalization:* {claim.operationalization}", ""]
+    if claim.notes:
+        out += [f"*Notes:* {claim.notes}", ""]
+    out += [f"*Test:* {describe_test(claim)}", ""]
+    out += ["| evidence | verdict | headline | estimate | 95% CI | p (direction) | n items | protocol match |",
+            "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    measured_label = v.measured.basis if v.measured is not None else "measured"
+    out += [_assessment_row(measured_label, v.measured), _assessment_row(PUBLISHED, v.published), ""]
+    out += [f"*Why:* {_cell(v.reason)}", ""]
+    if v.published is not None and v.published.coverage:
+        out += [f"*Published coverage:* {_cell(v.published.coverage)}", ""]
+    shown = v.measured if v.measured is not None and v.measured.verdict in DECIDED else v.headline_assessment
+    shown = shown or v.measured
+    if shown is not None and len(shown.cells) > 1 and any(c.status != "missing" for c in shown.cells):
+        out += _cells_table(shown.cells, shown.unit)
+    runs = f"*Runs:* {v.n_runs_used} used, {v.n_runs_missing} missing"
+    out += [runs + (" (run keys and missing runs listed in claims.csv)" if v.runs_used or v.runs_missing else ""), ""]
+    if v.commands:
+        out += ["```", *v.commands[:MAX_LINES], "```", ""]
+        if len(v.commands) > MAX_LINES:
+            out += [f"… and {len(v.commands) - MAX_LINES} more commands (claims.csv)", ""]
+    if v.selection_notes:
+        out += ["*Run selection:*", *_capped(v.selection_notes, "notes"), ""]
+    if v.evidence_problems:
+        out += ["*Evidence problems:*", *_capped(v.evidence_problems, "problems"), ""]
+    return out
+
+
+def _summary(verdicts: list[Verdict], ledger: Ledger) -> list[str]:
+    lines = ["| article | " + " | ".join(VERDICTS) + " | of which published-only |",
+             "|---" * (len(VERDICTS) + 2) + "|"]  # fmt: skip
+    for src in ledger.sources:
+        mine = [v for v in verdicts if v.source == src.file]
+        counts = [sum(v.verdict == k for v in mine) for k in VERDICTS]
+        published = sum(v.basis == PUBLISHED for v in mine)
+        lines.append(f"| {src.title} | " + " | ".join(map(str, counts)) + f" | {published} |")
+    with_published = sum(v.published is not None and v.published.verdict in DECIDED for v in verdicts)
+    measured = sum(v.measured is not None and v.measured.verdict in DECIDED for v in verdicts)
+    lines += ["", f"Claims with a measured verdict: {measured}; with a published-evidence verdict: "
+              f"{with_published}.", ""]
+    return lines
+
+
+def to_markdown(verdicts: list[Verdict], ledger: Ledger, problems: list[str], run_notes: list[str]) -> str:
+    """claims.md: summary, evidence problems and run-selection notes, then every claim by article."""
+    claims = ledger.by_id()
+    lines = ["# Claims ledger: verdicts", "",
+             "Estimates are A − B in percentage points unless a unit says otherwise. Each claim has a measured",
+             "assessment (our runs; `measured vs published` when side B is a published value) and, where",
+             "`configs/references.csv` covers its cells, a **published-only** assessment of the same test (no",
+             "interval or p-value: none is published). The headline verdict is the measured one when it says",
+             "something, else the published-only one. p: bootstrap p-value of the direction shown (support:",
+             "small means the claim holds; refute: small means it fails); p adj: Holm-adjusted.", "",
+             *_summary(verdicts, ledger)]  # fmt: skip
+    lines += ["## Evidence read", ""]
+    lines += ["*Problems:*", *_capped(problems, "problems"), ""] if problems else ["No problems found in the runs.", ""]
+    if run_notes:
+        lines += ["*Run selection (limited, stale or passed-over runs):*", *_capped(run_notes, "notes"), ""]
+    for src in ledger.sources:
+        mine = [v for v in verdicts if v.source == src.file]
+        lines += [f"## {src.title}", "", f"`{src.file}`", ""]
+        for v in (v for v in mine if v.verdict not in ("untestable", "deferred")):
+            lines += verdict_block(v, claims[v.claim_id])
+        untestable = [v for v in mine if v.verdict == "untestable"]
+        if untestable:
+            lines += ["#### Untestable", "", "| claim | quote | category | reason |", "|---|---|---|---|"]
+            lines += [f"| `{v.claim_id}` | {_cell(v.quote)} | {v.category} | {_cell(v.reason)} |" for v in untestable]
+            lines.append("")
+        deferred = [v for v in mine if v.verdict == "deferred"]
+        if deferred:
+            lines += ["#### Deferred (what would make them testable)", "", "| claim | quote | needs | reason |",
+                      "|---|---|---|---|"]  # fmt: skip
+            lines += [f"| `{v.claim_id}` | {_cell(v.quote)} | {_cell('; '.join(v.needs))} | {_cell(v.reason)} |"
+                      for v in deferred]  # fmt: skip
+            lines.append("")
+    if ledger.dropped:
+        lines += ["## Dropped from the ledger", "", "| entry | article | quote | reason |", "|---|---|---|---|"]
+        lines += [f"| `{d.id}` | `{d.source}` | {_cell(d.quote)} | {_cell(d.reason)} |" for d in ledger.dropped]
+        lines.append("")
+    return "\n".join(lines)
