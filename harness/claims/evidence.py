@@ -7,7 +7,7 @@ selection notes are kept here for the reports to show. An item's score is the me
 samples (k samples of one item are one cluster), so statistics resample items, never samples.
 
 Chance level per item (coverage tests): 1 / number of choices when the record has
-`choice_logprobs`; else the task's known number of choices (`CHOICES`); else 0 for `number`
+`choice_logprobs`; else the task spec's `choices`; else 0 for `number`
 and `math` answers (free-form answers have no meaningful guessing rate).
 """
 
@@ -27,20 +27,11 @@ from harness.store import Results
 if TYPE_CHECKING:
     from harness.config import Catalog
 
-# Choices per item, by task id or group (multiple-choice tasks); the default for letters is 4.
-CHOICES: dict[str, int] = {
-    "mmlu_pro": 10, "gpqa_diamond": 4, "global_mmlu": 4, "belebele": 4, "xcopa": 2,
-    "cmmlu": 4, "ceval": 4, "arc_easy": 4, "arc_challenge": 4, "piqa": 2, "boolq": 2,
-    "hellaswag": 4, "winogrande": 2,
-}  # fmt: skip
-
-
 def task_chance(task: TaskSpec) -> float:
     """Guessing rate (0–1) of a task when records carry no choice list."""
     if task.answer_type in ("number", "math"):
         return 0.0
-    n = CHOICES.get(task.id) or CHOICES.get(task.group or "") or 4
-    return 1.0 / n
+    return 1.0 / (task.choices or 4)
 
 
 @dataclass(frozen=True)
