@@ -51,10 +51,17 @@ def _assessment_row(label: str, a: Assessment | None) -> str:
             f"{_ci(a.ci_low, a.ci_high, a.unit)} | {_p(a)} | {n} | {protocol} |")  # fmt: skip
 
 
+EMPTY_CELL_STATUSES = ("missing", "not_covered")
+
+
 def _cells_table(cells: list[Cell], unit: str) -> list[str]:
+    """The cells with evidence; cells without any are counted, not listed (claims.csv has them all)."""
     out = ["| cell | status | n | estimate | 95% CI | p support | p refute | p adj | best A / B | published |",
            "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    empty = [c for c in cells if c.status in EMPTY_CELL_STATUSES]
     for c in cells:
+        if c.status in EMPTY_CELL_STATUSES:
+            continue
         p = [f"{x:.3g}" if x is not None else "" for x in (c.p_support, c.p_refute, c.p_adjusted)]
         best = " / ".join(x for x in (c.best_a or "", c.best_b or "") if x)
         published = ", ".join(f"{k} = {v:g}" for k, v in c.published.items())
@@ -65,6 +72,9 @@ def _cells_table(cells: list[Cell], unit: str) -> list[str]:
         est = _fmt(c.estimate, unit)
         out.append(f"| {_cell(c.label)} | {c.status} | {c.n_items or ''} | {est} | {_ci(c.ci_low, c.ci_high, unit)} | "
                    f"{' | '.join(p)} | {_cell(best)} | {_cell(published)} |")  # fmt: skip
+    if empty:
+        out += ["", f"{len(empty)} more cell(s) without evidence yet: "
+                    + _cell(", ".join(c.label for c in empty[:6]) + (" …" if len(empty) > 6 else ""))]
     return [*out, ""]
 
 
@@ -85,7 +95,7 @@ def verdict_block(v: Verdict, claim: Claim) -> list[str]:
         out += [f"*Published coverage:* {_cell(v.published.coverage)}", ""]
     shown = v.measured if v.measured is not None and v.measured.verdict in DECIDED else v.headline_assessment
     shown = shown or v.measured
-    if shown is not None and len(shown.cells) > 1 and any(c.status != "missing" for c in shown.cells):
+    if shown is not None and len(shown.cells) > 1 and any(c.status not in EMPTY_CELL_STATUSES for c in shown.cells):
         out += _cells_table(shown.cells, shown.unit)
     runs = f"*Runs:* {v.n_runs_used} used, {v.n_runs_missing} missing"
     out += [runs + (" (run keys and missing runs listed in claims.csv)" if v.runs_used or v.runs_missing else ""), ""]
