@@ -44,10 +44,10 @@ def test_never_raises_on_garbage(answer_type: str, response: str) -> None:
     verdict = grade(answer_type, response, "B" if "choice" in answer_type else "5")
     assert isinstance(verdict, Grade)
     assert verdict.correct in (True, False)
-    assert time.monotonic() - start < MATH_TIMEOUT_S + 5
+    assert time.monotonic() - start < 5.0  # the bound; the budget itself is GRADE_TIMEOUT_S
 
 
-@pytest.mark.parametrize("gold", ["", "1 or 2", "not a number", "\\boxed{"])
+@pytest.mark.parametrize("gold", ["", "n/a", "not a number", "\\boxed{"])
 @pytest.mark.parametrize("answer_type", ANSWER_TYPES)
 def test_bad_gold_is_ungradable_not_an_exception(answer_type: str, gold: str) -> None:
     verdict = grade(answer_type, "The answer is 5. \\boxed{5} (B)", gold)
@@ -70,7 +70,9 @@ def test_pathological_math_returns_quickly_as_ungradable() -> None:
     start = time.monotonic()
     verdict = grade("math", PATHOLOGICAL, "6")
     assert time.monotonic() - start < MATH_TIMEOUT_S + 3
-    assert verdict == Grade("9^{9^{9^{9}}}", False, False, True, PATHOLOGICAL)
+    assert (verdict.extracted, verdict.correct, verdict.truncated, verdict.ungradable) == (
+        "9^{9^{9^{9}}}", False, False, True)
+    assert verdict.answer_text == PATHOLOGICAL and verdict.reason == "grading took longer than 3s"
 
 
 def test_math_works_off_the_main_thread() -> None:
