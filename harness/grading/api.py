@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass
 
 from harness.grading.budget import GRADE_TIMEOUT_S, GradingTimeout, signals_usable, time_budget
 from harness.grading.choice import grade_choice, grade_likelihood_choice
-from harness.grading.math import extract_math
-from harness.grading.mathcmp import answers_match
+from harness.grading.math import extract_math_parts, grade_math
+from harness.grading.mathcmp import warm_up
 from harness.grading.number import grade_number
 from harness.grading.reasoning import REASONING_FORMATS, split_reasoning
 
@@ -75,6 +75,8 @@ def grade(
             return Grade(None, False, False, True, None, str(exc))
         except Exception as exc:  # noqa: BLE001  (a helper failure is this item's failure, not the caller's)
             return Grade(None, False, False, True, None, f"grader error: {exc}"[:300])
+    if answer_type == "math":
+        warm_up()  # the first comparison would load sympy and the LaTeX parser: not on an item's clock
     progress: dict[str, str | None] = {}
     try:
         with time_budget(timeout_s):
@@ -112,8 +114,9 @@ def grade_unbounded(
         if answer_type == "number":
             extracted, correct, reason = grade_number(answer, gold, language)
         elif answer_type == "math":
-            extracted = progress["extracted"] = extract_math(answer)
-            correct = extracted is not None and answers_match(gold, extracted)
+            parts = extract_math_parts(answer)
+            progress["extracted"] = ", ".join(parts) or None
+            extracted, correct = grade_math(answer, gold, parts)
             reason = None if extracted is not None else "no answer"
         else:
             extracted, correct, reason = grade_choice(answer, gold, choices, prompt)

@@ -44,6 +44,11 @@ _MORE = re.compile(
     r"(?:option\s|choice\s)?[(\[（]?\s?(?P<l>[A-J])(?![A-Za-z])",
     re.IGNORECASE,
 )
+# "B) and C) is wrong": a letter named to be rejected is not a second answer.
+_REJECTED_AFTER = re.compile(
+    r"[)\]）]?\s?(?:is|are|was|ist|es|est|是)?\s?(?:wrong|incorrect|false|not|falsch|incorrect[ao]|faux|fausse|错|錯|不)",
+    re.IGNORECASE,
+)
 _LETTER_RUN = re.compile(r"[\s*_`$\\{}()]*(?:text\{)?([A-J]{2,4})[\s*_`$\\{}().]*")
 _SET_APART = re.compile(
     r"\*\*\s?[(\[]?(?P<a>[A-J])[)\].:]?\s?\*\*"  # **B**, **(B)**, **B.**
@@ -136,7 +141,7 @@ def read_letters(region: str, letters: str, choices: Sequence[str]) -> tuple[str
             out = [letter.upper()]
             pos = match.end()
             while more := _MORE.match(region, pos):
-                if more.group("l").upper() not in letters:
+                if more.group("l").upper() not in letters or _REJECTED_AFTER.match(region, more.end()):
                     break
                 out.append(more.group("l").upper())
                 pos = more.end()

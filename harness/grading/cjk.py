@@ -36,10 +36,18 @@ _THAI_TOKEN = re.compile("|".join(sorted([*_THAI_DIGITS, *_THAI_SMALL, *_THAI_LA
 _THAI_NOT_NUMBERS = ("สามารถ", "เก้าอี้", "ห้าม", "พันธ", "แสนจะ", "หกล้ม", "สองสาม")
 
 
+# Measure words and counters: "三个", "两本", "二つ", "五円" are numbers wherever they stand.
+_MEASURE = re.compile(
+    r"个|個|只|隻|本|元|天|次|人|件|条|條|张|張|块|塊|名|岁|歲|米|颗|顆|枚|辆|輛|台|杯|瓶|盒|箱|支|把|位|匹|头|頭|朵|棵"
+    r"|份|页|頁|周|年|月|小时|小時|分钟|分鐘|秒|公里|美元|つ|円|ドル|歳|回|日|時間|分"
+)
+
+
 def cjk_numbers(text: str, answer_start: int | None = None) -> list[tuple[int, int, Fraction]]:
     """Chinese/Japanese numerals in ``text`` as ``(start, end, value)``.
 
-    A run of one digit character without a multiplier (一, 两) counts only at ``answer_start``.
+    A run of one digit character without a multiplier (一, 两) counts only at ``answer_start``
+    or before a measure word (三个, 二つ).
     """
     excluded = [(m.start(), m.end()) for m in _CJK_NOT_NUMBERS.finditer(text)]
     found = []
@@ -53,7 +61,7 @@ def cjk_numbers(text: str, answer_start: int | None = None) -> list[tuple[int, i
         run = text[start:end]
         if not run or not any(c in _CJK_DIGITS or c in _CJK_SMALL or c in _CJK_LARGE for c in run):
             continue
-        if len(run) == 1 and run in _CJK_DIGITS and start != answer_start:
+        if len(run) == 1 and run in _CJK_DIGITS and start != answer_start and not _MEASURE.match(text, end):
             continue
         value = _cjk_value(run)
         if value is not None:

@@ -33,29 +33,45 @@ _SENTENCE_END = re.compile(r"\n|\.(?:\s|$)|\s(?:I hope|which|since|because|as|so
 
 
 def extract_math(answer: str) -> str | None:
-    """The final answer in ``answer`` as LaTeX text, or None."""
+    """The final answer in ``answer`` as LaTeX text ("a, b" for several boxes), or None."""
+    return ", ".join(extract_math_parts(answer)) or None
+
+
+def extract_math_parts(answer: str) -> list[str]:
+    """The final committed answer(s) in ``answer``: one per box written together, usually one."""
     text = prepare(answer)
     commit = final_commit(text)
     if commit is None:
-        return _last_formula(text)
+        found = _last_formula(text)
+        return [found] if found else []
     if commit.correction is not None:
         corrected = _last_formula(commit.correction)
         if corrected:
-            return corrected
+            return [corrected]
         if commit.strong:
-            return None
+            return []
     parts: dict[str, str] = {}
     for statement in commit.group:
         value = statement.region if statement.boxed else _after_phrase(text[statement.value_start :])
         if value:
             parts.setdefault(normalise(value), value)
-    return ", ".join(parts.values()) or None
+    return list(parts.values())
 
 
-def grade_math(answer: str, gold: str) -> tuple[str | None, bool]:
-    """Return ``(extracted, correct)``; the caller bounds the time (see ``grade``)."""
-    extracted = extract_math(answer)
-    return extracted, extracted is not None and answers_match(gold, extracted)
+def grade_math(answer: str, gold: str, parts: list[str] | None = None) -> tuple[str | None, bool]:
+    """Return ``(extracted, correct)``; the caller bounds the time (see ``grade``).
+
+    ``parts``: what ``extract_math_parts(answer)`` gave, when the caller has it already. Several
+    answers are right together when they make the gold set ("1, -2"), or when each one is the
+    gold answer written another way (``\\boxed{\\frac12}``, i.e. ``\\boxed{0.5}``).
+    """
+    parts = extract_math_parts(answer) if parts is None else parts
+    extracted = ", ".join(parts) or None
+    if extracted is None:
+        return None, False
+    if answers_match(gold, extracted):
+        return extracted, True
+    return extracted, len(parts) > 1 and all(answers_match(gold, part) for part in parts)
 
 
 def equivalent(gold: str, extracted: str, timeout_s: float = MATH_TIMEOUT_S) -> bool:

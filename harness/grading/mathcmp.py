@@ -17,14 +17,18 @@ from typing import Any
 # Longer "answers" are not compared (counted wrong): no MATH/AIME answer is that long.
 MAX_ANSWER_CHARS = 1000
 
+# Spacing commands, but not the row break "\\" followed by a space.
 _NOISE = re.compile(
-    r"\s+|\\[,!;: ]|\\left|\\right|\\displaystyle|\^\{\\circ\}|\^\\circ|\\%|%|\\\$|\$"
+    r"\s+|(?<!\\)\\[,!;: ]|\\left|\\right|\\displaystyle|\^\{\\circ\}|\^\\circ|\\%|%|\\\$|\$"
 )
+# "x = 5" for the answer 5: one variable named before the value.
+_NAMED = re.compile(r"[a-zA-Z]\s{0,2}=\s{0,2}(?P<value>[^=]+)")
+_TUPLE = re.compile(r"(?P<open>[(\[])(?P<body>[^()\[\]]*)(?P<close>[)\]])")
 _WRAPPER = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|textnormal)\{([^{}]*)\}")
 _FRACTION = re.compile(r"(-?)\\[dt]?frac\{(\d{1,30})\}\{(\d{1,30})\}|(-?)\\[dt]?frac(\d)(\d)")
 # A plain number once LaTeX spacing, thousands commas, dollar and percent signs are gone.
 _PLAIN = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?")
-_PLAIN_NOISE = re.compile(r"\\[,!;: ]|\\\$|\\%|[\s$%{}]")
+_PLAIN_NOISE = re.compile(r"\\[,!;: ]|\\\$|\\%|\^\{?\\circ\}?|[\s$%{}]")
 
 
 def normalise(latex: str) -> str:
@@ -60,12 +64,28 @@ def answers_match(gold: str, extracted: str) -> bool:
     """Whether ``extracted`` equals ``gold``. Callers bound the time (math_verify can be slow)."""
     if len(extracted) > MAX_ANSWER_CHARS:
         return False
+    named = _NAMED.fullmatch(extracted.strip().strip("$"))
+    if named and "=" not in gold:
+        extracted = named.group("value")
     if normalise(gold) == normalise(extracted):
         return True
+    cheap = _plain_verdict(gold, extracted)
+    return cheap if cheap is not None else verify_cached(gold, extracted)
+
+
+def _plain_verdict(gold: str, extracted: str) -> bool | None:
+    """Equal or not when both are plain numbers, or tuples/intervals of them; None otherwise."""
     x, y = plain_value(gold), plain_value(extracted)
     if x is not None and y is not None:
         return x == y
-    return verify_cached(gold, extracted)
+    a, b = _TUPLE.fullmatch(normalise(gold)), _TUPLE.fullmatch(normalise(extracted))
+    if a is None or b is None:
+        return None
+    xs, ys = [plain_value(e) for e in a.group("body").split(",")], [plain_value(e) for e in b.group("body").split(",")]
+    if None in xs or None in ys or len(xs) < 2:
+        return None
+    same_brackets = (a.group("open"), a.group("close")) == (b.group("open"), b.group("close"))
+    return same_brackets and xs == ys
 
 
 @functools.lru_cache(maxsize=16384)
@@ -78,6 +98,11 @@ def verify_cached(gold: str, extracted: str) -> bool:
     if not gold_parsed or not pred_parsed:
         return False
     return bool(math_verify.verify(gold_parsed, pred_parsed, timeout_seconds=None))
+
+
+def warm_up() -> None:
+    """Load math_verify, sympy and the LaTeX parser now (seconds, once per process)."""
+    verify_cached("1", "2")
 
 
 @functools.lru_cache(maxsize=8192)

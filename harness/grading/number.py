@@ -27,12 +27,23 @@ _RANGE = re.compile(r"\s?(?:–|—|~|-|to|bis|à|до|hadi|到|至|から)\s?[$
 # Between two numbers that are offered together: at most two unit words, then "or" / "and" / a
 # comma ("18 dollars or 20 dollars", "18, 20", "18或20", "2 and 3").
 _GAP = r"(?:\s?(?:[^\W\d_]{1,14}|[$€£¥₹%]))?(?:\s?[^\W\d_]{1,14})?\s?(?:,\s?)?\(?\s?"
-_OR = r"or|either|oder|bzw\.?|o|u|ou|или|либо|au|ama|或者|或|还是|還是|か|หรือ|বা|অথবা|లేదా|,|、|/"
-_AND = r"and|und|y|e|et|и|na|和|与|與|及|と|และ|ও|এবং|మరియు"
+_WORD = r"(?<![^\W\d_])(?:{})(?![^\W\d_])"  # whole words: "for" does not contain "or"
+_OR = (
+    _WORD.format(r"or|either|oder|bzw\.?|beziehungsweise|o|u|ou|или|либо|au|ama")
+    + r"|或者|或|还是|還是|か|หรือ|বা|অথবা|లేదా|,|、|/"
+)
+_AND = _WORD.format(r"and|und|y|e|et|и|na") + r"|和|与|與|及|と|และ|ও|এবং|మరియు"
 _MAYBE = r"\s?(?:maybe|perhaps|possibly|vielleicht|quizás|quizá|peut-être|возможно|labda|也许|可能)?\s?[$€£¥₹]?\s?$"
 _OR_GAP = re.compile(_GAP + r"(?:" + _OR + r")" + _MAYBE, re.IGNORECASE)
 _ANY_GAP = re.compile(_GAP + r"(?:" + _OR + "|" + _AND + r")" + _MAYBE, re.IGNORECASE)
+# Where a calculation states its result: "= 9", "which is 18", "ergibt 18", "等于18".
+_RESULT = re.compile(
+    r"=|≈|" + _WORD.format(r"equals|is|makes|gives|totals|ergibt|ist|es|est|fait|равно|составляет|ni")
+    + r"|等于|是|为|は",
+    re.IGNORECASE,
+)
 _PARENTHESES = re.compile(r"\([^()\n]{0,200}\)")
+_SENTENCE_BREAK = re.compile(r"\n|[.!?](?=\s)|[。！？।]")
 
 
 class GoldError(ValueError):
@@ -118,9 +129,9 @@ def read_values(region: str, language: str) -> list[Fraction] | None:
         return None
     start, end, value = found[0]
     if _OPERATOR_AFTER.match(plain, end):
-        equals = plain.rfind("=", end)
-        if equals >= 0:
-            after = [f for f in found if f[0] > equals]
+        results = [m.end() for m in _RESULT.finditer(plain, end)]
+        if results:
+            after = [f for f in found if f[0] >= results[-1]]
             return [after[0][2]] if after else None
         rest = [f for f in found if f[0] >= end]
         if len(rest) == 1 and _RANGE.match(plain, end):
@@ -155,6 +166,11 @@ def _last_values(text: str, language: str) -> tuple[Fraction, ...] | None:
     asides = [m.span() for m in _PARENTHESES.finditer(plain)]
     outside = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in asides)] or found
     last = outside[-1]
+    # "… = $64 for 16 glasses": in the last sentence, the result of its last "=" is the answer.
+    sentence = max((m.end() for m in _SENTENCE_BREAK.finditer(plain, 0, last[0])), default=0)
+    equals = plain.rfind("=", sentence, last[0])
+    if equals >= 0:
+        last = next(f for f in outside if f[0] > equals)
     out = [last]
     for item in reversed([f for f in outside if f[1] <= last[0]]):
         gap = plain[item[1] : out[-1][0]]

@@ -23,7 +23,9 @@ _MAX_REGION = 300
 _LEAD = re.compile(r"[\s*_:：`>#]{0,12}")
 _BOX_OPENER = re.compile(r"(?:\$\$|\$|\\\[|\\\(|\()?\s{0,2}(?=\\(?:boxed|fbox))")
 # A clause ends at a line break or at a sentence end (a full stop followed by a space).
-_CLAUSE_END = re.compile(r"\n|[.!?;](?=\s|$)|[。！？；।॥]")
+_CLAUSE_END = re.compile(
+    r"\n|(?<!bzw)(?<!ca)(?<!vs)(?<!resp)(?<!approx)(?<!etc)[.!?;](?=\s|$)|[。！？；।॥]", re.IGNORECASE
+)
 _DIGITS = re.compile(r"[0-9,.]*[0-9]")
 # "I hope the answer is correct", "the final answer is below": a phrase that states no answer.
 _NOT_A_VALUE = re.compile(

@@ -17,9 +17,7 @@ import re
 MAX_CHARS = 24_000
 _PROBE = 48  # characters compared to find the period of a repeated tail
 _MAX_PERIOD = 4_000
-# Shorter periods are left alone: a long number or a rule of dashes is not a loop, and the
-# length bound keeps such runs cheap anyway.
-_MIN_PERIOD = 20
+_DIGITS = re.compile(r"[0-9.,\s]+")  # a long number repeats its digits but is not a loop
 _MIN_REPEATS = 3
 
 # Any run of whitespace, including the line and paragraph separators U+2028/U+2029 and NEL,
@@ -55,7 +53,7 @@ def trim_repetition(text: str) -> str:
         if prev < 0:
             return text
         period = n - _PROBE - prev
-        if period < _MIN_PERIOD:
+        if _DIGITS.fullmatch(text, n - period, n):
             return text
         start = n - period
         # Periodic means text[i] == text[i + period]; check big chunks first, then one period.
@@ -77,9 +75,14 @@ def bound_tail(text: str, max_chars: int = MAX_CHARS) -> str:
     return tail[newline + 1 :] if newline >= 0 else tail
 
 
+# Struck-through text ("~~12~~ 18") is taken back by its writer.
+_STRUCK = re.compile(r"~~[^~\n]{1,200}~~")
+
+
 def prepare(text: str) -> str:
-    """Whitespace collapsed, repeated tail trimmed, bounded to the last ``MAX_CHARS`` characters."""
-    text = collapse_whitespace(text).strip()
+    """Whitespace collapsed, struck-through text removed, repeated tail trimmed, bounded to the
+    last ``MAX_CHARS`` characters."""
+    text = _STRUCK.sub("", collapse_whitespace(text)).strip()
     # Nothing further back can be the final answer of a sane output; this keeps the repetition
     # check cheap on megabyte-long degenerate ones.
     return bound_tail(trim_repetition(bound_tail(text, 4 * MAX_CHARS)))
