@@ -33,7 +33,7 @@ from harness.grading.text import prepare
 
 _LETTER_AT = re.compile(
     r"[\s*_`$\"'“”‘’«»„「」『』【】:：=\\]{0,8}(?:\\boxed\{|\\text(?:bf)?\{|\\mathrm\{)?[\s*]{0,2}"
-    r"(?:(?:option|choice|letter|opción|opcion|opção|la|el|le|l['’]|die|das|der|variante|вариант|chaguo|选项|選項"
+    r"(?:(?:option|choice|letter|either|both|opción|opcion|opção|la|el|le|l['’]|die|das|der|variante|вариант|chaguo|选项|選項"
     r"|選択肢|ตัวเลือก|বিকল্প|ఎంపిక)\s?){0,2}[(\[（【「『\"'“‘«]?\s?\**\s?(?P<l>[A-Za-z])"
     r"(?![A-Za-z\u00C0-\u024F\u0400-\u04FF]|['’][A-Za-z])",
     re.IGNORECASE,
@@ -49,6 +49,7 @@ _REJECTED_AFTER = re.compile(
     r"[)\]）]?\s?(?:is|are|was|ist|es|est|是)?\s?(?:wrong|incorrect|false|not|falsch|incorrect[ao]|faux|fausse|错|錯|不)",
     re.IGNORECASE,
 )
+_CLAUSE_BREAK = re.compile(r"[,;(（—–]|\s(?:which|because|since|as|that|while|compared|whereas|unlike)\b")
 _LETTER_RUN = re.compile(r"[\s*_`$\\{}()]*(?:text\{)?([A-J]{2,4})[\s*_`$\\{}().]*")
 _SET_APART = re.compile(
     r"\*\*\s?[(\[]?(?P<a>[A-J])[)\].:]?\s?\*\*"  # **B**, **(B)**, **B.**
@@ -109,10 +110,10 @@ def extract_letters(
         if got:
             read[id(statement)] = got
             found.append(statement)
-    for start, end, letter in affirmed(text):
-        if letter in letters:
-            statement = Statement(start, start, end, letter, False, True)
-            read[id(statement)] = (letter,)
+    for start, end, named in affirmed(text):
+        if all(letter in letters for letter in named):
+            statement = Statement(start, start, end, named, False, True)
+            read[id(statement)] = tuple(named)
             found.append(statement)
     found.sort(key=lambda s: (s.start, s.end))
     commit = final_commit(text, found)
@@ -146,7 +147,11 @@ def read_letters(region: str, letters: str, choices: Sequence[str]) -> tuple[str
                 out.append(more.group("l").upper())
                 pos = more.end()
             return tuple(out)
-    return letters_by_text(region, choices) if choices else ()
+    if not choices:
+        return ()
+    # "The answer is nitrogen, which …, compared with oxygen": the option named first counts.
+    head = _CLAUSE_BREAK.split(region, maxsplit=1)[0]
+    return letters_by_text(head, choices) or letters_by_text(region, choices)
 
 
 def letters_by_text(text: str, choices: Sequence[str]) -> tuple[str, ...]:
@@ -215,8 +220,10 @@ def grade_likelihood_choice(
     """
     expected = gold_letters(gold)
     letter = normalise_letter(response)
+    key = response.strip().casefold()
+    if letter is None and not choices and key in ("no", "yes"):
+        choices = ("no", "yes")  # BoolQ, the one yes/no task, scores " no" then " yes" (lm-eval)
     if letter is None and choices:
-        key = response.strip().casefold()
         hits = [i for i, c in enumerate(choices) if c.strip().casefold() == key]
         letter = LATIN[hits[0]] if len(hits) == 1 else None
     return letter, letter is not None and frozenset(letter) == expected

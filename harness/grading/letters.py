@@ -18,8 +18,9 @@ LATIN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _FULLWIDTH = {0xFF21 + i: 0x41 + i for i in range(26)} | {0xFF41 + i: 0x61 + i for i in range(26)}
 _ORDINAL = dict(zip("АБВГДЕЖ", "ABCDEFG", strict=True))
 _LOOKALIKE = {"А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "К": "K", "М": "M", "О": "O", "Р": "P", "Т": "T"}
-_CYRILLIC_LETTER = re.compile(r"(?<![^\W\d_])[АБВГДЕЖСНКМОРТ](?![^\W\d_])")
-_ORDINAL_ONLY = re.compile(r"(?<![^\W\d_])[БГДЖ](?![^\W\d_])")
+# A standalone capital, or a small letter closed like a list label ("в)"; a bare "в" is "in").
+_CYRILLIC_LETTER = re.compile(r"(?<![^\W\d_])(?:[АБВГДЕЖСНКМОРТ](?![^\W\d_])|[абвгдеж](?=[).]))")
+_ORDINAL_ONLY = re.compile(r"(?<![^\W\d_])(?:[БГДЖ](?![^\W\d_])|[бгдж](?=[).]))")
 _CYRILLIC_LABELLED = re.compile(r"(?<![^\W\d_])(?P<l>[АВСЕ])[).:]\s{0,2}(?P<text>[^\n]{1,80})")
 # Lines of an option list, in a prompt or restated in a response: "A. text", "(B) text", "C) text", "D: text".
 _OPTION_LINE = re.compile(r"^[ \t>*#-]{0,4}(?:\((?P<a>[A-JА-Ж])\)|(?P<b>[A-JА-Ж])[.):：])[ \t]+(?P<text>[^\n]+)$", re.M)
@@ -59,6 +60,13 @@ _AFFIRMATIONS = [
     r"^[ \t>*#-]{0,4}" + _L + r"[.:)：]" + SP + r"\**" + SP + r"(?:correct|right|true|richtig|correcto|correcta|"
     r"correcte|верно|正确|正確)\b",
 ]
+_ONE = r"[(\[]?(?-i:[A-J])[)\]]?"
+_JOIN = r"(?:," + W + r"|" + W + r"and" + W + r"|" + W + r"&" + W + r"|、)"
+_PLURAL = re.compile(
+    r"(?<!\w)(?:both" + W + r")?(?P<ls>(?:" + _ONE + _JOIN + r"){1,3}" + _ONE + r")" + W + r"are" + W
+    + r"(?:both" + W + r"|all" + W + r")?(?:correct|right|true)\b",
+    re.IGNORECASE,
+)
 REJECTION = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _REJECTIONS]
 AFFIRMATION = [re.compile(p, re.IGNORECASE | re.MULTILINE) for p in _AFFIRMATIONS]
 
@@ -107,7 +115,13 @@ def normalise_letters(text: str, prompt: str | None = None, choices: Sequence[st
     if ordinal is None and choices:
         ordinal = _ordinal_by_text(text, choices)
     table = _ORDINAL if ordinal else _LOOKALIKE
-    return _CYRILLIC_LETTER.sub(lambda m: table.get(m.group(0), m.group(0)), text)
+    def latin(match: re.Match[str]) -> str:
+        letter = match.group(0)
+        if letter.islower():  # "в)" looks like no Latin letter: Russian list order
+            return _ORDINAL.get(letter.upper(), letter).lower()
+        return table.get(letter, letter)
+
+    return _CYRILLIC_LETTER.sub(latin, text)
 
 
 def _ordinal_by_text(text: str, choices: Sequence[str]) -> bool | None:
@@ -179,8 +193,10 @@ def rejected_positions(text: str) -> set[int]:
 
 
 def affirmed(text: str) -> list[tuple[int, int, str]]:
-    """Letters that sentences affirm ("C is correct", "选项B正确"): ``(start, end, letter)``."""
+    """Letters that sentences affirm ("C is correct", "选项B正确", "(B) and (D) are correct"):
+    ``(start, end, letters)``."""
     found = {(m.start(), m.end(), m.group("l").upper()) for pattern in AFFIRMATION for m in pattern.finditer(text)}
+    found |= {(m.start(), m.end(), "".join(re.findall(r"[A-J]", m.group("ls")))) for m in _PLURAL.finditer(text)}
     return sorted(found)
 
 

@@ -116,6 +116,8 @@ def _last_formula(text: str) -> str | None:
     if found and (not formulas or found[-1].start >= len(text) - len(tail) + formulas[-1].start()):
         return found[-1].text or None
     if formulas:
-        return next(f for f in reversed(formulas[-1].groups()) if f).strip() or None
+        formula = next(f for f in reversed(formulas[-1].groups()) if f).strip()
+        # "$\\frac{3}{5}\\cdot\\frac{2}{4} = \\frac{3}{10}$": a calculation's result.
+        return formula.rsplit("=", 1)[-1].strip() or None
     numbers = numbers_in(ascii_digits(text))
     return text[numbers[-1][0] : numbers[-1][1]] if numbers else None

@@ -166,11 +166,12 @@ def _last_values(text: str, language: str) -> tuple[Fraction, ...] | None:
     asides = [m.span() for m in _PARENTHESES.finditer(plain)]
     outside = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in asides)] or found
     last = outside[-1]
-    # "… = $64 for 16 glasses": in the last sentence, the result of its last "=" is the answer.
+    # "… = $64 for 16 glasses", "… = 5 eggs, which is $10": in the last sentence, the number
+    # after its last "=" / "is" is the result.
     sentence = max((m.end() for m in _SENTENCE_BREAK.finditer(plain, 0, last[0])), default=0)
-    equals = plain.rfind("=", sentence, last[0])
-    if equals >= 0:
-        last = next(f for f in outside if f[0] > equals)
+    results = [m.end() for m in _RESULT.finditer(plain, sentence, last[0])]
+    if results:
+        last = next(f for f in outside if f[0] >= results[-1])
     out = [last]
     for item in reversed([f for f in outside if f[1] <= last[0]]):
         gap = plain[item[1] : out[-1][0]]

@@ -165,6 +165,8 @@ def _continues(run: list[tuple[int, int, list[Word]]], words: list[Word]) -> boo
     last_value, last_kind = numeric[-1]
     if last_kind in (HUNDRED, BIG):
         return True
+    if len(numeric) >= 2 and numeric[-2][1] in (HUNDRED, BIG) and previous[-1][1] == LINK:
+        return value < numeric[-2][0]  # Swahili "mia moja na ishirini": 20 is added to the hundred
     zeros = len(str(last_value)) - len(str(last_value).rstrip("0"))
     return value < 10**zeros
 

@@ -27,6 +27,9 @@ _CLAUSE_END = re.compile(
     r"\n|(?<!bzw)(?<!ca)(?<!vs)(?<!resp)(?<!approx)(?<!etc)[.!?;](?=\s|$)|[。！？；।॥]", re.IGNORECASE
 )
 _DIGITS = re.compile(r"[0-9,.]*[0-9]")
+_RESTATED = re.compile(
+    r"\b(?:equivalently|i\.e\.|that is|in other words|also written as|or simply)|即|也就是", re.IGNORECASE
+)
 # "I hope the answer is correct", "the final answer is below": a phrase that states no answer.
 _NOT_A_VALUE = re.compile(
     r"[\W_]{0,3}(?:correct|right|wrong|incorrect|indeed|yes|no|not|consistent|reasonable|verified|confirmed"
@@ -108,5 +111,11 @@ def final_commit(text: str, found: list[Statement] | None = None) -> Commit | No
     before = [r.end for r in retractions(text[: last.start])]
     phrase_starts = [s.start for s in found if s.phrase and s.start <= last.start]
     segment = max(before + phrase_starts + [0])
-    group = tuple(s for s in found if s.boxed and s.start >= segment)
-    return Commit(group, correction, strong)
+    group: list[Statement] = []
+    for s in found:
+        if s.boxed and s.start >= segment:
+            # "\boxed{\frac{\pi}{2}} (or equivalently \boxed{90^\circ})": one answer, said twice.
+            if group and _RESTATED.search(text, group[-1].end, s.start):
+                continue
+            group.append(s)
+    return Commit(tuple(group), correction, strong)
