@@ -54,8 +54,13 @@ def near_miss(gold: str, rng: random.Random) -> str:
 
 
 def output(gold: str, style: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
-    """One model output for a problem whose answer is ``gold``."""
-    answer = respell(gold, rng) if rng.random() < 0.75 else near_miss(gold, rng)
+    """One model output for a problem whose answer is ``gold`` (``options["expected"]``: right?)."""
+    expected = rng.random() < 0.75
+    text, options = _styled(respell(gold, rng) if expected else near_miss(gold, rng), style, rng)
+    return text, {**options, "expected": expected}
+
+
+def _styled(answer: str, style: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
     steps = "\n\n".join(
         f"Step {i}: we have ${rng.randint(2, 99)} \\cdot {rng.randint(2, 9)} = {rng.randint(100, 999)}$, "
         f"so the expression becomes $\\frac{{{rng.randint(1, 9)}}}{{{rng.randint(2, 9)}}}$." for i in range(1, 6)
@@ -93,16 +98,22 @@ def throughput(items: list[tuple[str, str, dict[str, Any]]]) -> dict[str, Any]:
     start = time.perf_counter()
     grade("math", "\\boxed{1}", "1")  # loads math_verify and sympy once, as any process does
     cold = time.perf_counter() - start
-    start = time.perf_counter()
+    expected = [options.pop("expected") for _, _, options in items]
+    start, cpu = time.perf_counter(), time.process_time()
     verdicts = [grade("math", text, gold, **options) for gold, text, options in items]
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "items": len(items),
         "seconds": round(seconds, 3),
         "items_per_s": round(len(items) / seconds, 1),
+        # the same on an idle core (this process's CPU time): robust to other jobs on the machine
+        "items_per_cpu_s": round(len(items) / cpu, 1),
         "startup_s": round(cold, 3),
         "accuracy": round(sum(v.correct for v in verdicts) / len(items), 4),
         "n_ungradable": sum(v.ungradable for v in verdicts),
+        # right answers respelled, wrong ones near misses: how often the verdict is the intended one
+        "verdict_as_generated": round(sum(v.correct == e for v, e in zip(verdicts, expected, strict=True)) / len(items),
+                                      4),
         "mean_output_chars": round(sum(len(t) for _, t, _ in items) / len(items)),
     }
 
@@ -118,6 +129,8 @@ def degenerate() -> dict[str, Any]:
         "nested_parentheses": "(" * 20_000 + "1" + ")" * 20_000,
         "tabs_and_stars": ("\t*" * 30_000) + "Answer: C",
         "one_megabyte": "x" * 1_000_000 + " The answer is 5",
+        "phrase_then_50k_spaces": "The final answer" + " " * 50_000 + "x",  # 511 s before issue 9
+        "newlines_50k": "\n" * 50_000 + "x",  # 39 s before issue 9
     }
     worst: dict[str, float] = {}
     for answer_type, gold in (("number", "18"), ("choice_letter", "B"), ("math", "5")):

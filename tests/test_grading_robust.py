@@ -34,6 +34,14 @@ GARBAGE = [
     "x" * 1_000_000 + " The answer is 5",
     "\\boxed 5" * 50_000,
     "\\boxed{" * 20_000,
+    # The earlier graders took 511 s, 11 s and 39 s on these (backtracking over whitespace).
+    "The final answer" + " " * 50_000 + "x",
+    "answer" + " " * 30_000,
+    "\n" * 50_000 + "x",
+    " \n" * 25_000 + "Answer",
+    "analysis" + " " * 30_000,
+    "The answer is " * 4_000,
+    "I hope it is correct. " * 3_000,
 ]
 
 

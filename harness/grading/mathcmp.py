@@ -23,6 +23,7 @@ _NOISE = re.compile(
 )
 # "x = 5" for the answer 5: one variable named before the value.
 _NAMED = re.compile(r"[a-zA-Z]\s{0,2}=\s{0,2}(?P<value>[^=]+)")
+_BASE = re.compile(r"(?P<digits>[0-9A-Za-z]+)_\{?(?P<base>\d{1,2})\}?")
 _TUPLE = re.compile(r"(?P<open>[(\[])(?P<body>[^()\[\]]*)(?P<close>[)\]])")
 _WRAPPER = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|textnormal)\{([^{}]*)\}")
 _FRACTION = re.compile(r"(-?)\\[dt]?frac\{(\d{1,30})\}\{(\d{1,30})\}|(-?)\\[dt]?frac(\d)(\d)")
@@ -74,7 +75,12 @@ def answers_match(gold: str, extracted: str) -> bool:
 
 
 def _plain_verdict(gold: str, extracted: str) -> bool | None:
-    """Equal or not when both are plain numbers, or tuples/intervals of them; None otherwise."""
+    """Equal or not when both are plain numbers, numbers in a base, or tuples/intervals of plain
+    numbers; None otherwise."""
+    a_base, b_base = _BASE.fullmatch(normalise(gold)), _BASE.fullmatch(normalise(extracted))
+    if a_base and b_base:  # math_verify drops the subscript: 52_8 would equal 52_17
+        same_digits = a_base.group("digits").upper() == b_base.group("digits").upper()
+        return same_digits and int(a_base.group("base")) == int(b_base.group("base"))
     x, y = plain_value(gold), plain_value(extracted)
     if x is not None and y is not None:
         return x == y
