@@ -183,7 +183,7 @@ def _verdict(
     if fmt is None and isinstance(model, str) and resolve_model is not None:
         known = resolve_model(model)
         if known is None:
-            summary.unknown_models.add(model)
+            summary.unknown_models.add(printable(model))
         else:
             fmt = known[0]
             think_in_prompt = known[1] if think_in_prompt is None else think_in_prompt
