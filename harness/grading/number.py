@@ -43,6 +43,7 @@ _RESULT = re.compile(
     re.IGNORECASE,
 )
 _PARENTHESES = re.compile(r"\([^()\n]{0,200}\)")
+_DENIED = re.compile(r"\b(?:not|instead of|rather than|nicht|statt|no|pas|не|si)\s{1,2}[$€£¥₹]?\s?$", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"\n|[.!?](?=\s)|[。！？।]")
 
 
@@ -164,7 +165,11 @@ def _last_values(text: str, language: str) -> tuple[Fraction, ...] | None:
     if not found:
         return None
     asides = [m.span() for m in _PARENTHESES.finditer(plain)]
-    outside = [f for f in found if not any(a <= f[0] and f[1] <= b for a, b in asides)] or found
+    # Numbers in parentheses, or denied ("9 eggs, not 16"), are not what the text arrives at.
+    outside = [
+        f for f in found
+        if not any(a <= f[0] and f[1] <= b for a, b in asides) and not _DENIED.search(plain, max(0, f[0] - 20), f[0])
+    ] or found
     last = outside[-1]
     # "… = $64 for 16 glasses", "… = 5 eggs, which is $10": in the last sentence, the number
     # after its last "=" / "is" is the result.
@@ -173,11 +178,15 @@ def _last_values(text: str, language: str) -> tuple[Fraction, ...] | None:
     if results:
         last = next(f for f in outside if f[0] >= results[-1])
     out = [last]
+    # Numbers offered with it ("either $18 or $26"); in running text "and" joins facts, not answers.
     for item in reversed([f for f in outside if f[1] <= last[0]]):
-        gap = plain[item[1] : out[-1][0]]
-        if len(gap) > 40 or not _OR_GAP.match(gap):  # in running text "and" joins facts, not answers
+        if not _OR_GAP.match(plain[item[1] : out[0][0]][-40:]) or out[0][0] - item[1] > 40:
             break
         out.insert(0, item)
+    for item in [f for f in outside if f[0] >= last[1]]:
+        if not _OR_GAP.match(plain[out[-1][1] : item[0]]) or item[0] - out[-1][1] > 40:
+            break
+        out.append(item)
     if len(out) == 1 and len(outside) > 1:
         previous = [f for f in outside if f[1] <= last[0]]
         if previous and _is_range(plain, previous[-1], last) and "=" not in plain[previous[-1][0] : last[1]]:
