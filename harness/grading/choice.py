@@ -49,6 +49,9 @@ _REJECTED_AFTER = re.compile(
     r"[)\]）]?\s?(?:is|are|was|ist|es|est|是)?\s?(?:wrong|incorrect|false|not|falsch|incorrect[ao]|faux|fausse|错|錯|不)",
     re.IGNORECASE,
 )
+_PARTNER = re.compile(
+    r"(?<![A-Za-z])[(\[]?(?P<l>[A-J])[)\]]?\s?(?:/|&|、|\sor|\sand|\sund|\soder|\sou|\set|\sy|\so|\sили|\sи|或|和)\s?[(\[]?$"
+)
 _CLAUSE_BREAK = re.compile(r"[,;(（—–]|\s(?:which|because|since|as|that|while|compared|whereas|unlike)\b")
 _LETTER_RUN = re.compile(r"[\s*_`$\\{}()]*(?:text\{)?([A-J]{2,4})[\s*_`$\\{}().]*")
 _SET_APART = re.compile(
@@ -119,11 +122,11 @@ def extract_letters(
     commit = final_commit(text, found)
     if commit is None:
         weak = _weak_letter(text, letters, choices)
-        return ((weak,), None) if weak else ((), "no letter")
+        return (tuple(weak), None) if weak else ((), "no letter")
     if commit.correction is not None:
         weak = _weak_letter(commit.correction, letters, ())
         if weak:
-            return (weak,), "revised"
+            return tuple(weak), "revised"
         if commit.strong:
             return (), "answer taken back"
     return tuple(x for s in commit.group for x in read[id(s)]), None
@@ -180,6 +183,14 @@ def _contains(text: str, part: str) -> bool:
     return False
 
 
+def _with_partner(text: str, pos: int, letter: str, letters: str) -> str:
+    """``letter``, or it and the letter offered with it ("A and C", "B/C", "(B) or (C)") as a hedge."""
+    partner = _PARTNER.search(text, max(0, pos - 16), pos)
+    if partner and partner.group("l") in letters and partner.group("l") != letter:
+        return partner.group("l") + letter
+    return letter
+
+
 def _weak_letter(text: str, letters: str, choices: Sequence[str]) -> str | None:
     """A letter set apart, standing alone, or an option's text — outside lists and rejections."""
     lists = option_list_spans(text) + inline_list_spans(text)
@@ -191,14 +202,14 @@ def _weak_letter(text: str, letters: str, choices: Sequence[str]) -> str | None:
     for match in reversed(list(_SET_APART.finditer(text))):
         name = next(k for k, v in match.groupdict().items() if v)
         if match.group(name) in letters and usable(match.start(name)):
-            return match.group(name)
+            return _with_partner(text, match.start(name), match.group(name), letters)
     for match in reversed(list(_STANDALONE.finditer(text))):
         letter = match.group(1)
         if letter not in letters or not usable(match.start()):
             continue
         if letter in "AI" and _PROSE_AFTER.match(text, match.end()):
             continue  # the article "A", the pronoun "I"
-        return letter
+        return _with_partner(text, match.start(), letter, letters)
     if choices:
         body = text
         for a, b in reversed(lists):

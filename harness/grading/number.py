@@ -30,7 +30,7 @@ _GAP = r"(?:\s?(?:[^\W\d_]{1,14}|[$€£¥₹%]))?(?:\s?[^\W\d_]{1,14})?\s?(?:,\
 _WORD = r"(?<![^\W\d_])(?:{})(?![^\W\d_])"  # whole words: "for" does not contain "or"
 _OR = (
     _WORD.format(r"or|either|oder|bzw\.?|beziehungsweise|o|u|ou|или|либо|au|ama")
-    + r"|或者|或|还是|還是|か|หรือ|বা|অথবা|లేదా|,|、|/"
+    + r"|也可能是|也可能|或者是|或者|或|还是|還是|か|หรือ|বা|অথবা|లేదా|,|、|/"
 )
 _AND = _WORD.format(r"and|und|y|e|et|и|na") + r"|和|与|與|及|と|และ|ও|এবং|మరియు"
 _MAYBE = r"\s?(?:maybe|perhaps|possibly|vielleicht|quizás|quizá|peut-être|возможно|labda|也许|可能)?\s?[$€£¥₹]?\s?$"

@@ -24,6 +24,7 @@ _MARKERS = [
     + SP + r"\**" + SP + r"(?:" + _VERB + r"|[:：])",
     r"\bthe" + W + r"answer(?:" + W + r"to" + W + r"(?:the|this)" + W + r"(?:question|problem))?" + W + _VERB,
     r"\b(?:my|our)" + W + r"(?:final" + W + r")?answer" + W + r"is\b",
+    r"\bthe" + W + r"(?:correct" + W + r"|right" + W + r"|final" + W + r")?answers" + W + r"are\b",
     # not "check our answer:" / "verify your answer:"
     r"(?<!our )(?<!check )(?<!verify )(?<!your )\b(?:final" + W + r")?answer" + _COLON,
     r"\bfinal" + W + r"answer" + SP + r"\**" + SP + r"(?=\n)",  # a "**Final Answer**" heading
@@ -51,7 +52,7 @@ _MARKERS = [
     r"\bjibu" + W + r"(?:sahihi" + W + r"|la" + W + r"mwisho" + W + r")?ni\b",
     r"\bjibu(?:" + W + r"sahihi|" + W + r"la" + W + r"mwisho)?" + _COLON,
     # Chinese
-    r"(?:最终|最終|正确|正確)?答案(?:应该|应|應)?(?:是|为|為|选|選|[:：])",
+    r"(?:最终|最終|正确|正確)?答案(?:应该|应|應|可能)?(?:是|为|為|选|選|[:：])",
     r"(?:正确|正確)(?:选项|選項)(?:是|为|為|[:：])",
     r"(?:故|应|應|所以|因此)选(?:择)?",
     # Japanese
