@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +229,23 @@ def test_cli_refuses_a_non_jsonl_file_in_one_line(tmp_path: Path) -> None:
     proc = run_cli(str(src))
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "not a JSONL file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_killed_midway_loses_nothing_and_continues(tmp_path: Path) -> None:
+    src = write_lines(tmp_path / "in.jsonl", many(6000))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "grade", str(src), "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and (not out.exists() or out.stat().st_size < 20_000):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)  # as a preempted job: no cleanup at all
+    proc.wait(10)
+    done = out.read_bytes().count(b"\n")
+    assert 0 < done < 6000, "the kill must land midway"
+    rerun = run_cli(str(src), "--out", str(out))
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"continued: {done} lines were already graded" in rerun.stdout
+    fresh = tmp_path / "fresh.jsonl"
+    assert run_cli(str(src), "--out", str(fresh)).returncode == 0
+    assert out.read_bytes() == fresh.read_bytes()
