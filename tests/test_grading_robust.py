@@ -118,3 +118,37 @@ def test_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("answer_type", "grader"),
+    [("number", "grade_number"), ("choice_letter", "grade_choice"), ("math", "grade_math"),
+     ("likelihood_choice", "grade_likelihood_choice")],
+)
+def test_every_grader_has_a_time_budget(monkeypatch: pytest.MonkeyPatch, answer_type: str, grader: str) -> None:
+    from harness.grading import api
+
+    def spin(*args: object, **kwargs: object) -> None:
+        while True:  # a grader stuck in Python code (a backtracking loop, a bug)
+            pass
+
+    monkeypatch.setattr(api, grader, spin)
+    start = time.monotonic()
+    verdict = grade(answer_type, "The answer is 5.", "B" if "choice" in answer_type else "5", timeout_s=0.5)
+    assert time.monotonic() - start < 2.0
+    assert (verdict.correct, verdict.ungradable, verdict.reason) == (False, True, "grading took longer than 0.5s")
+
+
+def test_time_budget_off_the_main_thread_kills_a_stuck_helper() -> None:
+    results: dict[str, Grade] = {}
+
+    def run() -> None:
+        results["slow"] = grade("math", PATHOLOGICAL, "6", timeout_s=1.0)
+        results["after"] = grade("number", "The answer is twelve.", "12")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=90)
+    assert not thread.is_alive()
+    assert results["slow"].ungradable and not results["slow"].correct
+    assert results["after"].correct and results["after"].extracted == "12"
