@@ -20,22 +20,23 @@ _MAX_PERIOD = 4_000
 _DIGITS = re.compile(r"[0-9.,\s]+")  # a long number repeats its digits but is not a loop
 _MIN_REPEATS = 3
 
-# Any run of whitespace, including the line and paragraph separators U+2028/U+2029 and NEL,
-# zero-width spaces and the byte-order mark models sometimes emit.
-_WHITESPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-
-
-def _collapse(match: re.Match[str]) -> str:
-    run = match.group(0)
-    newlines = sum(run.count(c) for c in "\n\r\u2028\u2029\x85\x0b\x0c")
-    if newlines >= 2:
-        return "\n\n"
-    return "\n" if newlines else " "
+# Every whitespace character made a plain space or a newline (U+2028/U+2029 and NEL are line
+# ends; zero-width spaces and the byte-order mark vanish), so the collapsing below needs no
+# Python callback per run: megabytes of "a a a …" stay cheap.
+_SPACES = {ord(c): " " for c in "\t\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+           "\u2009\u200a\u202f\u205f\u3000"}
+_SPACES.update({ord(c): "\n" for c in "\r\x85\x1c\x1d\x1e\u2028\u2029"})
+_SPACES.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"})
+_SPACE_RUN = re.compile(r" {2,}")
+_PARAGRAPH = re.compile(r" ?\n(?: ?\n)+ ?")
+_LINE_END = re.compile(r" ?\n ?")
 
 
 def collapse_whitespace(text: str) -> str:
     """Each whitespace run made one space, one newline, or one blank line."""
-    return _WHITESPACE.sub(_collapse, text)
+    text = text.replace("\r\n", "\n").translate(_SPACES)
+    text = _SPACE_RUN.sub(" ", text)
+    return _LINE_END.sub("\n", _PARAGRAPH.sub("\n\n", text))
 
 
 def trim_repetition(text: str) -> str:
