@@ -294,7 +294,8 @@ def _same_line(row: dict[str, Any], lineno: int | None, source: bytes) -> bool:
     if "error" in row and "line" in row:
         return row["line"] == lineno
     try:
-        return bool(json.loads(source, parse_int=_int_or_text).get("task") == row.get("task"))
+        given = json.loads(source, parse_int=_int_or_text)
+        return all(given.get(key) == row.get(key) for key in ("task", "response", "gold"))
     except (json.JSONDecodeError, ValueError, RecursionError, AttributeError):
         return False
 
