@@ -92,10 +92,6 @@ def grade_choice(
     return ", ".join(distinct), frozenset(distinct) == expected, reason
 
 
-def extract_letter(answer: str, letters: str, choices: Sequence[str] = (), prompt: str | None = None) -> str | None:
-    """The single letter ``answer`` picks among ``letters``, or None (none, or several)."""
-    found, _ = extract_letters(answer, letters, choices, prompt)
-    return found[0] if len(set(found)) == 1 else None
 
 
 def extract_letters(

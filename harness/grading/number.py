@@ -67,12 +67,6 @@ def gold_values(gold: str) -> frozenset[Fraction]:
     return frozenset(v for _, _, v in found)
 
 
-def gold_value(gold: str) -> Fraction:
-    """The gold answer's single value."""
-    values = gold_values(gold)
-    if len(values) != 1:
-        raise GoldError(f"gold answer is not one number: {gold[:80]!r}")
-    return next(iter(values))
 
 
 def grade_number(answer: str, gold: str, language: str = "en") -> tuple[str | None, bool, str | None]:
@@ -93,10 +87,6 @@ def grade_number(answer: str, gold: str, language: str = "en") -> tuple[str | No
     return extracted, frozenset(distinct) == expected, found.reason
 
 
-def extract_number(answer: str, language: str = "en") -> Fraction | None:
-    """The single number ``answer`` gives as final, or None (no answer, or several)."""
-    values = extract_answer(answer, language).values
-    return values[0] if values and len(set(values)) == 1 else None
 
 
 def extract_answer(answer: str, language: str = "en") -> NumberAnswer:

@@ -141,9 +141,6 @@ def markers(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0)) for m in ANSWER_MARKER.finditer(masked)]
 
 
-def marker_ends(text: str) -> list[int]:
-    """Offsets just after each answer phrase in ``text``, in order."""
-    return [span.end for span in markers(text)]
 
 
 def retractions(text: str, start: int = 0) -> list[Retraction]:
@@ -170,10 +167,6 @@ def boxes(text: str) -> list[Span]:
     return found
 
 
-def last_boxed(text: str) -> Span | None:
-    """The last well-formed box, or None."""
-    found = boxes(text)
-    return found[-1] if found else None
 
 
 _BARE_TOKEN = re.compile(r"[^\s$]{1,200}")

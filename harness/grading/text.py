@@ -23,8 +23,8 @@ _MIN_REPEATS = 3
 # Every whitespace character made a plain space or a newline (U+2028/U+2029 and NEL are line
 # ends; zero-width spaces and the byte-order mark vanish), so the collapsing below needs no
 # Python callback per run: megabytes of "a a a …" stay cheap.
-_SPACES = {ord(c): " " for c in "\t\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-           "\u2009\u200a\u202f\u205f\u3000"}
+_BLANKS = "\t\x0b\x0c\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_SPACES: dict[int, str | None] = {ord(c): " " for c in _BLANKS}
 _SPACES.update({ord(c): "\n" for c in "\r\x85\x1c\x1d\x1e\u2028\u2029"})
 _SPACES.update({ord(c): None for c in "\u200b\u200c\u200d\u2060\ufeff"})
 _SPACE_RUN = re.compile(r" {2,}")
