@@ -92,8 +92,6 @@ def grade_choice(
     return ", ".join(distinct), frozenset(distinct) == expected, reason
 
 
-
-
 def extract_letters(
     answer: str, letters: str, choices: Sequence[str] = (), prompt: str | None = None
 ) -> tuple[tuple[str, ...], str | None]:

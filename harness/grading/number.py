@@ -67,8 +67,6 @@ def gold_values(gold: str) -> frozenset[Fraction]:
     return frozenset(v for _, _, v in found)
 
 
-
-
 def grade_number(answer: str, gold: str, language: str = "en") -> tuple[str | None, bool, str | None]:
     """Return ``(extracted, correct, reason)`` for ``answer`` against ``gold``.
 
@@ -85,8 +83,6 @@ def grade_number(answer: str, gold: str, language: str = "en") -> tuple[str | No
         return None, False, f"several answers: {shown}"
     extracted = ", ".join(format_number(v) for v in distinct)
     return extracted, frozenset(distinct) == expected, found.reason
-
-
 
 
 def extract_answer(answer: str, language: str = "en") -> NumberAnswer:

@@ -141,8 +141,6 @@ def markers(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), m.group(0)) for m in ANSWER_MARKER.finditer(masked)]
 
 
-
-
 def retractions(text: str, start: int = 0) -> list[Retraction]:
     """Every take-back in ``text[start:]``, in order."""
     return [
@@ -165,8 +163,6 @@ def boxes(text: str) -> list[Span]:
             content, end = got
             found.append(Span(match.start(), end, content.strip()))
     return found
-
-
 
 
 _BARE_TOKEN = re.compile(r"[^\s$]{1,200}")
