@@ -158,30 +158,37 @@ def plan(
 @app.command()
 @guarded
 def grade(
-    input: Annotated[Path, typer.Argument(help="JSONL with task, response, gold per line")],
-    out: Annotated[Path | None, typer.Option("--out", help="Write graded lines here")] = None,
+    input: Annotated[Path, typer.Argument(help="JSONL with task, response, gold per line, or a run's samples.jsonl")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write graded lines here (continued if it exists)")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Re-grade everything instead of continuing --out")] = False,
 ) -> None:
     """Grade raw model outputs with the harness's graders; print accuracy per task."""
-    from harness.config import load_catalog
     from harness.errors import InputError
     from harness.grading import grade_file
-
-    catalog = load_catalog()
-
-    def resolve(task_id: str) -> tuple[str, str]:
-        if task_id not in catalog.tasks:
-            from harness.config import suggest
-
-            raise InputError(f"unknown task id '{task_id}'", suggest(task_id, list(catalog.tasks)))
-        t = catalog.tasks[task_id]
-        return t.answer_type, t.language
+    from harness.grading.sources import resolvers
 
     if not input.is_file():
         raise InputError(f"{input}: no such file", "pass a JSONL file with task, response, gold")
-    summary = grade_file(input, out, resolve)
-    for task_id, row in sorted(summary.items()):
+    try:
+        summary = grade_file(input, out, *resolvers(input), fresh=fresh)
+    except (HarnessError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001  (a bug must not cost the user a traceback; output so far is kept)
+        if os.environ.get("HARNESS_DEBUG"):
+            raise
+        err(f"grading failed: {type(exc).__name__}: {exc} (lines written so far are kept; HARNESS_DEBUG=1 shows why)")
+        raise typer.Exit(1) from None
+    if summary.resumed:
+        typer.echo(f"continued: {summary.resumed} lines were already graded in {out} (--fresh re-grades them)")
+    for task_id, row in sorted(summary.metrics().items()):
         typer.echo(f"{task_id}: accuracy={row['accuracy']:.4f} n={int(row['n'])} "
                    f"truncated={int(row['n_truncated'])} ungradable={int(row['n_ungradable'])}")
+    if summary.n_bad:
+        err(f"{summary.n_bad} line(s) could not be graded (marked with \"error\" in the output): "
+            + "; ".join(summary.bad))
+    if summary.unknown_models:
+        unknown = ", ".join(sorted(summary.unknown_models))
+        err(f"models not in the catalogue, graded with reasoning format 'auto': {unknown}")
     if out:
         typer.echo(f"graded lines: {out}")
 

@@ -65,7 +65,7 @@ def grade_item(
     g = grade(
         task.answer_type, response, item.doc.gold, language=task.language,
         reasoning_format=model.reasoning.format, think_in_prompt=model.reasoning.think_in_prompt,
-        choices=item.doc.choices,
+        choices=item.doc.choices, prompt=item.prompt_text,
     )
     # Hitting the token budget with no answer part is truncation, whatever the format.
     truncated = g.truncated or (gen.finish_reason == "length" and g.extracted is None)

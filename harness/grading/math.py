@@ -1,180 +1,123 @@
-"""Grader for LaTeX answers (MATH-500, AIME): symbolic equivalence with math_verify.
+"""Grader for LaTeX answers (MATH-500, AIME): the final committed answer, symbolically compared.
 
-The answer is the last ``\\boxed{}``, else what follows the last answer phrase, else the last
-inline formula or number. Equivalence (``\\frac12`` = 0.5, ``x=3`` = 3, intervals, tuples,
-``90^\\circ`` = 90) is decided by ``math_verify.parse`` + ``verify`` under a per-item time
-limit. In the main thread the limit is a SIGALRM timer; elsewhere (or when the caller has
-its own timer running) the check runs in a helper process that is killed at the limit.
+The answer is the last statement: a ``\\boxed{}`` or what follows the last answer phrase (a
+formula, a box, or the rest of the sentence). Boxes written together count together, so
+``\\boxed{18}`` and ``\\boxed{20}`` become the answer "18, 20": a hedge against a single gold
+answer, and the complete answer against a set-valued one ("1, -2"). A take-back after the last
+statement hands the answer to the last formula of the correction. Without any statement, the
+last inline formula or number counts. Equality is decided by ``harness.grading.mathcmp``
+(cheap checks, then math_verify); the caller's time budget bounds it.
 """
 
 from __future__ import annotations
 
 import re
-import signal
-import threading
-from typing import Any
 
-from harness.grading.number import latex_to_plain
-from harness.grading.numbers import ascii_digits, numbers_in, parse_number
-from harness.grading.phrases import last_boxed, marker_ends
+from harness.grading.budget import GRADE_TIMEOUT_S, GradingTimeout, in_budget, signals_usable, time_budget
+from harness.grading.mathcmp import MAX_ANSWER_CHARS, answers_match, normalise
+from harness.grading.numbers import ascii_digits, numbers_in
+from harness.grading.phrases import boxes
+from harness.grading.statements import final_commit
+from harness.grading.text import prepare
 
-# Per item: parsing both sides and comparing them.
-MATH_TIMEOUT_S = 5.0
-# Longer "answers" are not compared (counted wrong): no MATH/AIME answer is that long.
-MAX_ANSWER_CHARS = 1000
+#: Seconds a math comparison may take when called on its own (``grade`` bounds the whole item).
+MATH_TIMEOUT_S = GRADE_TIMEOUT_S
 
+__all__ = ["MATH_TIMEOUT_S", "MAX_ANSWER_CHARS", "GradingTimeout", "answers_match", "equivalent", "extract_math"]
 
-class GradingTimeout(Exception):
-    """A comparison ran past the time limit; the item is ungradable."""
+_INLINE_MATH = re.compile(
+    r"\$\$([^$]{1,500}?)\$\$|\$([^$]{1,500}?)\$|\\\[(.{1,500}?)\\\]|\\\((.{1,500}?)\\\)", re.DOTALL
+)
+_ANOTHER_FORMULA = re.compile(r"\s{0,2}(?:,|;|or|and|oder|und|ou|et|o|y|или|и|或|和|、)\s{0,2}(?=\$|\\\(|\\\[)")
+_SENTENCE_END = re.compile(r"\n|\.(?:\s|$)|\s(?:I hope|which|since|because|as|so that)\b|[。，;；]")
 
 
 def extract_math(answer: str) -> str | None:
-    """The final answer in ``answer`` as LaTeX text, or None."""
-    # A box beats a later answer phrase: MATH-style prompts ask for the box, and text after
-    # it is usually a check ("We may check our answer: $17 \cdot 44 = 748$").
-    box = last_boxed(answer)
-    if box is not None:
-        return box.text or None
-    ends = marker_ends(answer)
-    if ends:
-        stated = _after_phrase(answer[ends[-1] : ends[-1] + 500])
-        if stated:
-            return stated
-    formulas = _INLINE_MATH.findall(answer[-2000:])
-    if formulas:
-        return next(f for f in reversed(formulas[-1]) if f).strip() or None
-    found = numbers_in(ascii_digits(answer))
-    return answer[found[-1][0] : found[-1][1]] if found else None
+    """The final answer in ``answer`` as LaTeX text ("a, b" for several boxes), or None."""
+    return ", ".join(extract_math_parts(answer)) or None
 
 
-def grade_math(
-    answer: str, gold: str, timeout_s: float = MATH_TIMEOUT_S
-) -> tuple[str | None, bool]:
-    """Return ``(extracted, correct)``. Raises GradingTimeout past ``timeout_s``."""
-    extracted = extract_math(answer)
-    return extracted, extracted is not None and answers_match(
-        gold, extracted, timeout_s
-    )
+def extract_math_parts(answer: str) -> list[str]:
+    """The final committed answer(s) in ``answer``: one per box written together, usually one."""
+    text = prepare(answer)
+    commit = final_commit(text)
+    if commit is None:
+        found = _last_formula(text)
+        return [found] if found else []
+    if commit.correction is not None:
+        corrected = _last_formula(commit.correction)
+        if corrected:
+            return [corrected]
+        if commit.strong:
+            return []
+    parts: dict[str, str] = {}
+    for statement in commit.group:
+        value = statement.region if statement.boxed else _after_phrase(text[statement.value_start :])
+        if value:
+            parts.setdefault(normalise(value), value)
+    return list(parts.values())
 
 
-def answers_match(gold: str, extracted: str, timeout_s: float = MATH_TIMEOUT_S) -> bool:
-    """Whether an extracted LaTeX answer equals the gold one. Raises GradingTimeout past ``timeout_s``."""
-    if len(extracted) > MAX_ANSWER_CHARS:
-        return False
-    if _same_plainly(gold, extracted):
-        return True
-    return equivalent(gold, extracted, timeout_s)
+def grade_math(answer: str, gold: str, parts: list[str] | None = None) -> tuple[str | None, bool]:
+    """Return ``(extracted, correct)``; the caller bounds the time (see ``grade``).
+
+    ``parts``: what ``extract_math_parts(answer)`` gave, when the caller has it already. Several
+    answers are right together when they make the gold set ("1, -2"), or when each one is the
+    gold answer written another way (``\\boxed{\\frac12}``, i.e. ``\\boxed{0.5}``).
+    """
+    parts = extract_math_parts(answer) if parts is None else parts
+    extracted = ", ".join(parts) or None
+    if extracted is None:
+        return None, False
+    if answers_match(gold, extracted):
+        return extracted, True
+    return extracted, len(parts) > 1 and all(answers_match(gold, part) for part in parts)
 
 
 def equivalent(gold: str, extracted: str, timeout_s: float = MATH_TIMEOUT_S) -> bool:
-    """math_verify equivalence of two LaTeX answers, bounded by ``timeout_s`` from any thread."""
-    if _signals_usable():
-        return _verify_with_alarm(gold, extracted, timeout_s)
+    """Whether two LaTeX answers are equal, bounded by ``timeout_s`` from any thread.
+
+    Raises GradingTimeout past the limit.
+    """
+    if in_budget():
+        return answers_match(gold, extracted)
+    if signals_usable():
+        with time_budget(timeout_s):
+            return answers_match(gold, extracted)
     from harness.grading import _worker
 
     return _worker.verify(gold, extracted, timeout_s)
 
 
-def verify_unbounded(gold: str, extracted: str) -> bool:
-    """math_verify's verdict with no time limit of its own (callers bound it)."""
-    import math_verify
-
-    _quiet_math_verify()
-    gold_parsed = math_verify.parse(f"${gold}$", parsing_timeout=None)
-    pred_parsed = math_verify.parse(f"\\boxed{{{extracted}}}", parsing_timeout=None)
-    if not gold_parsed or not pred_parsed:
-        return False
-    return bool(math_verify.verify(gold_parsed, pred_parsed, timeout_seconds=None))
-
-
-class _Alarm(BaseException):
-    """Raised by the timer. Not an Exception, so math_verify's `except Exception` cannot eat it."""
-
-
-def _verify_with_alarm(gold: str, extracted: str, timeout_s: float) -> bool:
-    import math_verify  # noqa: F401  (import outside the timed section)
-
-    fired = False
-    armed = True
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        nonlocal fired
-        if armed:
-            fired = True
-            raise _Alarm
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    # Re-arm every 0.5 s: if some library swallows one alarm, the next one still stops it.
-    signal.setitimer(signal.ITIMER_REAL, timeout_s, 0.5)
-    result = False
-    try:
-        try:
-            result = verify_unbounded(gold, extracted)
-        finally:
-            armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Alarm:
-        armed = False
-        fired = True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    if fired:
-        raise GradingTimeout(f"math comparison took longer than {timeout_s:g}s")
-    return result
-
-
-def _signals_usable() -> bool:
-    return (
-        hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-        # Do not clobber a timer the caller set (e.g. pytest-timeout).
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
-    )
-
-
-def _quiet_math_verify() -> None:
-    # math_verify warns once that its own timeout is off; ours is on, so the warning misleads.
-    import math_verify.grader
-    import math_verify.parser
-
-    math_verify.parser.TIMEOUT_WARNING_SHOWN = True
-    math_verify.grader.TIMEOUT_WARNING_SHOWN = True
-
-
-_INLINE_MATH = re.compile(
-    r"\$\$(.+?)\$\$|\$(.+?)\$|\\\[(.+?)\\\]|\\\((.+?)\\\)", re.DOTALL
-)
-_SPACES = re.compile(r"\s+|\\[,!;: ]|\\left|\\right")
-
-
 def _after_phrase(window: str) -> str | None:
-    """What an answer phrase announces: its formula, box, or the rest of its sentence."""
-    text = window.lstrip(" \t:：*")
-    box = last_boxed(text[:300])
-    if box is not None and text[: box.start].strip(" \t\n$\\(") in ("boxed", "fbox"):
-        return box.text or None
+    """What an answer phrase announces: its formula, or the rest of its sentence."""
+    text = window[:500].lstrip(" \t\n:：*")
     formula = _INLINE_MATH.match(text)
     if formula:
-        return next(f for f in formula.groups() if f).strip() or None
-    line = re.split(
-        r"\n|\.(?:\s|$)|\s+(?:I hope|which|since|because)\b", text, maxsplit=1
-    )[0]
-    line = line.strip().strip("*").strip().rstrip(".。")
+        # "$1$ or $-2$": formulas offered together are one answer (a set, or a hedge).
+        parts = [next(f for f in formula.groups() if f).strip()]
+        while more := _ANOTHER_FORMULA.match(text, formula.end()):
+            formula = _INLINE_MATH.match(text, more.end())
+            if formula is None:
+                break
+            parts.append(next(f for f in formula.groups() if f).strip())
+        return ", ".join(p for p in parts if p) or None
+    stop = _SENTENCE_END.search(text)
+    line = text[: stop.start()] if stop else text
+    line = line.strip().strip("*").strip().rstrip(".。,;")
     return line or None
 
 
-def _same_plainly(gold: str, extracted: str) -> bool:
-    """Cheap exact checks before math_verify: same text, or the same plain number ("025" = 25)."""
-    a = _SPACES.sub("", gold).replace("\\dfrac", "\\frac")
-    b = _SPACES.sub("", extracted).replace("\\dfrac", "\\frac")
-    if a == b:
-        return True
-    x, y = parse_number(latex_to_plain(gold)), parse_number(latex_to_plain(extracted))
-    plain = re.compile(r"-?[\d.,\s{}\\$%]*")
-    return (
-        x is not None
-        and x == y
-        and bool(plain.fullmatch(gold))
-        and bool(plain.fullmatch(extracted))
-    )
+def _last_formula(text: str) -> str | None:
+    """The last inline formula (or box) of ``text``, else its last number."""
+    found = boxes(text)
+    tail = text[-2000:]
+    formulas = list(_INLINE_MATH.finditer(tail))
+    if found and (not formulas or found[-1].start >= len(text) - len(tail) + formulas[-1].start()):
+        return found[-1].text or None
+    if formulas:
+        formula = next(f for f in reversed(formulas[-1].groups()) if f).strip()
+        # "$\\frac{3}{5}\\cdot\\frac{2}{4} = \\frac{3}{10}$": a calculation's result.
+        return formula.rsplit("=", 1)[-1].strip() or None
+    numbers = numbers_in(ascii_digits(text))
+    return text[numbers[-1][0] : numbers[-1][1]] if numbers else None

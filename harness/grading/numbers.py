@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from harness.grading.cjk import cjk_numbers, thai_numbers
+from harness.grading.numwords import SCALES, word_numbers
+
 # Languages that write 1.234,5 or 1 234,5 (decimal comma).
 DECIMAL_COMMA_LANGUAGES = frozenset(
     {
@@ -102,7 +105,72 @@ NUMBER = re.compile(
     r"(?:/(?P<den>\d{1,12})(?![0-9]))?"
 )
 _SEPS = re.compile(r"([.,]|" + _SPACE + ")")
-_MAX_DIGITS = 400
+# Longer digit strings are not read as numbers. Python refuses int(str) past 4,300 digits by
+# default, so longer ones are converted in chunks (a 5,000-digit gold is still a number).
+_MAX_DIGITS = 12_000
+_CHUNK = 1_000
+_SCALE_AFTER = re.compile(r" ?(" + "|".join(sorted(map(re.escape, SCALES), key=len, reverse=True)) + r")(?![^\W\d_])",
+                          re.IGNORECASE)
+_THAI = re.compile("[\u0e00-\u0e7f]")
+_CJK = re.compile("[\u3007\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def to_int(digits: str) -> int:
+    """``int(digits)`` for ASCII digit strings of any length up to ``_MAX_DIGITS``."""
+    if len(digits) <= _CHUNK:
+        return int(digits)
+    value = 0
+    for i in range(0, len(digits), _CHUNK):
+        chunk = digits[i : i + _CHUNK]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return value
+
+
+def int_text(value: int) -> str:
+    """``str(value)`` without Python's 4,300-digit limit."""
+    if -(10**_CHUNK) < value < 10**_CHUNK:
+        return str(value)
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    parts = []
+    while value:
+        value, low = divmod(value, 10**_CHUNK)
+        parts.append(str(low).rjust(_CHUNK, "0"))
+    return sign + "".join(reversed(parts)).lstrip("0")
+
+
+def values_in(
+    text: str, language: str = "en", *, words: bool = False, answer_start: int | None = None
+) -> list[tuple[int, int, Fraction]]:
+    """Every number in ``text`` as ``(start, end, value)``, in order; ``text`` must be ASCII-digit.
+
+    Digits, with a scale word after them ("1.5 million", "7 Millionen"); with ``words``, also
+    numbers in words and characters (twelve, zwölf, 三十五, 7万, สิบแปด). A lone numeral
+    character (一, สาม) counts only at ``answer_start``.
+    """
+    found = []
+    for start, end, value in numbers_in(text, language):
+        scale = _SCALE_AFTER.match(text, end)
+        if scale:
+            value *= SCALES[scale.group(1).lower()]
+            end = scale.end()
+        found.append((start, end, value))
+    if words:
+        found += word_numbers(text, language)
+        if _CJK.search(text):
+            found += cjk_numbers(text, answer_start)
+        if _THAI.search(text):
+            found += thai_numbers(text, answer_start)
+        found.sort()
+        # A digit run inside a CJK numeral (1万2000) is read once, as part of it.
+        kept: list[tuple[int, int, Fraction]] = []
+        for item in found:
+            if kept and item[0] < kept[-1][1]:
+                if item[1] - item[0] > kept[-1][1] - kept[-1][0]:
+                    kept[-1] = item
+                continue
+            kept.append(item)
+        found = kept
+    return found
 
 
 def numbers_in(text: str, language: str = "en") -> list[tuple[int, int, Fraction]]:
@@ -135,7 +203,7 @@ def parse_number(text: str, language: str = "en") -> Fraction | None:
 def format_number(value: Fraction) -> str:
     """Canonical text: ``18``, ``-2.5``, ``1/3`` (a decimal when one is exact)."""
     if value.denominator == 1:
-        return str(value.numerator)
+        return int_text(value.numerator)
     den = value.denominator
     twos = fives = 0
     while den % 2 == 0:
@@ -145,11 +213,11 @@ def format_number(value: Fraction) -> str:
         den //= 5
         fives += 1
     if den != 1:
-        return f"{value.numerator}/{value.denominator}"
+        return f"{int_text(value.numerator)}/{int_text(value.denominator)}"
     places = max(twos, fives)
     scaled = abs(value.numerator) * (10**places) // value.denominator
     sign = "-" if value < 0 else ""
-    digits = str(scaled).rjust(places + 1, "0")
+    digits = int_text(scaled).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 
@@ -160,20 +228,20 @@ def _interpret(body: str, language: str) -> list[Fraction]:
     if sum(len(g) for g in groups) > _MAX_DIGITS:
         return []
     if not seps:
-        return [Fraction(int(body))]
+        return [Fraction(to_int(body))]
     decimal_comma = language.split("-")[0].lower() in DECIMAL_COMMA_LANGUAGES
     decimal_at = _decimal_index(groups, seps, decimal_comma)
     if decimal_at is None:
-        return [Fraction(int(g)) for g in groups]
+        return [Fraction(to_int(g)) for g in groups]
     if decimal_at == -1:
         whole, frac = groups, ""
     else:
         whole, frac = groups[: decimal_at + 1], groups[decimal_at + 1]
     if len(whole) > 1 and (len(whole[0]) > 3 or any(len(g) != 3 for g in whole[1:])):
-        return [Fraction(int(g)) for g in groups]
-    value = Fraction(int("".join(whole)))
+        return [Fraction(to_int(g)) for g in groups]
+    value = Fraction(to_int("".join(whole)))
     if frac:
-        value += Fraction(int(frac), 10 ** len(frac))
+        value += Fraction(to_int(frac), 10 ** len(frac))
     return [value]
 
 

@@ -26,20 +26,20 @@ _THINK_CLOSE = re.compile(r"</think>|\[/THINK\]")
 # may be missing when the output starts at the channel name, and a `<|constrain|>` may sit
 # between the channel name and `<|message|>`.
 _HARMONY_FINAL_TOKENS = re.compile(
-    r"(?:<\|channel\|>)?\s*final\s*(?:<\|constrain\|>[^<]{0,40})?<\|message\|>"
+    r"(?:<\|channel\|>)?\s{0,4}final\s{0,4}(?:<\|constrain\|>[^<]{0,40})?<\|message\|>"
 )
 # Start of the final channel with special tokens skipped: `...<|start|>assistant<|channel|>final
 # <|message|>` becomes `assistantfinal`.
 _HARMONY_FINAL_BARE = re.compile(r"assistantfinal")
 _HARMONY_END = re.compile(r"<\|(?:return|end|call)\|>")
 _HARMONY_ANALYSIS = re.compile(
-    r"<\|channel\|>\s*analysis|^\s*analysis\s*<\|message\|>|^\s*analysis(?=[A-Z\"'*#(\[])"
+    r"<\|channel\|>\s{0,4}analysis|^\s{0,64}analysis\s{0,4}<\|message\|>|^\s{0,64}analysis(?=[A-Z\"'*#(\[])"
     r"|assistantanalysis"
 )
 _HARMONY_ANY = re.compile(r"<\|(?:channel|message|start|end|return)\|>")
 # When the format is known to be harmony, any leading `analysis` is the channel name, whatever
 # follows it (`analysis6*7 = ...` once special tokens are skipped).
-_HARMONY_LEADING_ANALYSIS = re.compile(r"^\s*analysis")
+_HARMONY_LEADING_ANALYSIS = re.compile(r"^\s{0,64}analysis")
 
 
 def split_reasoning(
