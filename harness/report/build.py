@@ -1,0 +1,205 @@
+"""`build_report`: results directory → `report.html` (+ figures and, for large results, sample pages).
+
+Stages: read the evidence runs (`Results`), join published references, evaluate the claims ledger
+(unless the caller already has verdicts), draw the figures, pack the samples, render. Everything is
+derived from the records; no GPU, no network. Files written:
+
+    <out>                              the report (self-contained)
+    <out without suffix>/figures/      every figure as PNG and SVG
+    <out without suffix>/samples/      one page per task, only when samples are too many to inline
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness import __version__
+from harness.report import claims_view as cv
+from harness.report.data import CellRow, attach_references, collect_cells, default_references
+from harness.report.figures import Figure, FigureWriter
+from harness.report.render import page_data, render_report, safe_json, write_samples_page
+from harness.report.samples import INLINE_MAX_BYTES, INLINE_MAX_SAMPLES, collect_samples
+from harness.report.views import (
+    DEFAULT_TOLERANCE,
+    VariantGroup,
+    heatmaps,
+    reasoning_rows,
+    reproduction,
+    variant_groups,
+)
+from harness.store import Results, atomic_write_text
+from harness.store.results import describe_problems
+
+if TYPE_CHECKING:
+    from harness.claims import Ledger, Verdict
+    from harness.config import Catalog
+
+
+@dataclass
+class ReportSummary:
+    """What was written, with counts a caller (or a test) can check, and seconds per stage."""
+
+    path: Path
+    files_dir: Path
+    figures: list[Path]
+    sample_pages: list[Path]
+    n_models: int
+    n_tasks: int
+    n_cells: int
+    n_samples: int
+    n_claims: int
+    bytes: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def default_ledger() -> Path | None:
+    """`seeds/claims.yaml` in the working directory, else in the harness checkout."""
+    from harness.config import PACKAGE_ROOT
+
+    for path in (Path("seeds/claims.yaml"), PACKAGE_ROOT / "seeds" / "claims.yaml"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _clear(folder: Path, pattern: str) -> None:
+    """Remove what an earlier build wrote (only our own file types), so nothing stale is linked."""
+    if folder.is_dir():
+        for old in folder.glob(pattern):
+            if old.is_file():
+                old.unlink()
+
+
+def _variant_rows(rows: list[CellRow], groups: list[VariantGroup]) -> list[dict[str, Any]]:
+    """Per group and reasoning task (every task when none is from the reasoning suite), the scores in order."""
+    by = {(r.model, r.task): r for r in rows}
+    tasks = {r.task for r in reasoning_rows(rows)} or {r.task for r in rows}
+    out = []
+    for g in groups:
+        for task in sorted({r.task for r in rows if r.model in g.models and r.task in tasks}):
+            points = [(m, by[(m, task)].score, by[(m, task)].mean_output_tokens) for m in g.models if (m, task) in by]
+            if len(points) >= 2:
+                out.append({"weights": g.weights.split("@")[0], "kind": g.kind, "task": task, "points": points})
+    return out
+
+
+def _figures(rows: list[CellRow], writer: FigureWriter, articles: list[cv.ArticleView] | None,
+             tolerance: float) -> dict[str, Any]:  # fmt: skip
+    from harness.report.forest import forest_figure
+    from harness.report.plots import heatmap_figure, reasoning_figure, relative_figure, reproduction_figure
+
+    maps = heatmaps(rows)
+    out: dict[str, Any] = {"heatmaps": [], "reasoning_figs": [], "forest": {}}
+    for h in maps:
+        alt = f"{h.title} heatmap: {len(h.models)} models × {len(h.languages)} languages"
+        out["heatmaps"].append((h, writer.save(heatmap_figure(h), f"heatmap-{h.group}", f"{h.title} by language", alt)))
+    rel = relative_figure(maps)
+    out["relative"] = rel and writer.save(rel, "multilingual-relative", "Non-English relative to English",
+                                          "dot plot of non-English over English accuracy per model")
+    reasoning = reasoning_rows(rows)
+    groups = variant_groups(rows)
+    fig = reasoning_figure(reasoning, groups, "tokens")
+    if fig is not None:
+        out["reasoning_figs"].append(writer.save(fig, "reasoning-tokens", "Accuracy vs mean output tokens",
+                                                 "accuracy against output tokens per reasoning task"))
+    fig = reasoning_figure(reasoning, groups, "gpu_seconds")
+    if fig is not None:
+        out["reasoning_figs"].append(writer.save(fig, "reasoning-gpu-seconds", "Accuracy vs GPU-seconds per item",
+                                                 "accuracy against GPU-seconds per item per reasoning task"))
+    out["gpu_note"] = ("" if fig is not None or not reasoning else
+                       "No reasoning run was measured on GPUs, so there is no GPU-seconds plot yet.")
+    out["variants"] = _variant_rows(rows, groups)
+    repro = reproduction(rows, tolerance)
+    fig = reproduction_figure(repro)
+    out["repro"], out["repro_fig"] = repro, fig and writer.save(
+        fig, "reproduction", "Measured vs published", "scatter of measured against published scores")
+    for article in articles or []:
+        for claim in article.claims:
+            fig = forest_figure(claim)
+            if fig is not None:
+                out["forest"][claim.id] = writer.save(fig, f"forest-{claim.id}", f"Forest plot of {claim.id}",
+                                                      f"estimates and 95% intervals of {claim.id} against its margin")
+    return out
+
+
+def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog | None = None,
+                 ledger_path: Path | None = None, verdicts: tuple[list[Verdict], Ledger] | None = None,
+                 gpu: str = "h100-80gb", gpus_per_node: int = 8, tolerance: float = DEFAULT_TOLERANCE,
+                 inline_max_samples: int = INLINE_MAX_SAMPLES, inline_max_bytes: int = INLINE_MAX_BYTES,
+                 workers: int | None = None) -> ReportSummary:  # fmt: skip
+    """Build the report of `results_dir` into `out` (default `<results_dir>/report.html`).
+
+    `verdicts`: (verdicts, ledger) already evaluated (as `harness claims` has them); otherwise the
+    ledger at `ledger_path` (default `default_ledger()`) is evaluated here; with no ledger at all the
+    claims section says so. Raises InputError (from the store or the ledger) on bad input.
+    """
+    from harness.config import load_catalog
+
+    clock, seconds = time.perf_counter(), {}
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 3)
+        clock = now
+
+    out = out or results_dir / "report.html"
+    files_dir = out.with_suffix("")
+    catalog = catalog or load_catalog()
+    reader = Results(results_dir, catalog)
+    selections = reader.selections()
+    rows = collect_cells(reader)
+    attach_references(rows, default_references(catalog))
+    lap("read")
+    articles, claims_note = None, ""
+    if verdicts is None:
+        path = ledger_path or default_ledger()
+        if path is not None:
+            verdicts = cv.evaluate_claims(path, results_dir, catalog)
+        else:
+            claims_note = "No claims ledger found (seeds/claims.yaml); pass --claims to include the claims."
+    if verdicts is not None:
+        articles = cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=gpu, gpus_per_node=gpus_per_node)
+    lap("claims")
+    writer = FigureWriter(out, f"{files_dir.name}/figures")
+    _clear(writer.dir, "*.png")
+    _clear(writer.dir, "*.svg")
+    figs = _figures(rows, writer, articles, tolerance)
+    lap("figures")
+    pages_dir = files_dir / "samples"
+    _clear(pages_dir, "*.html")
+    samples = collect_samples(
+        reader, selections, page_writer=partial(write_samples_page, pages_dir, f"../../{out.name}"),
+        page_path=lambda task: f"{files_dir.name}/samples/{task}.html",
+        inline_max_samples=inline_max_samples, inline_max_bytes=inline_max_bytes, workers=workers)
+    lap("samples")
+    available = {(m, t) for t, info in samples.tasks.items() for m in info.counts}
+    problems = describe_problems(reader.problems, limit=200)
+    n = {"models": len({r.model for r in rows}), "tasks": len({r.task for r in rows}), "cells": len(rows),
+         "samples": samples.n_samples, "claims": sum(len(a.claims) for a in articles or [])}  # fmt: skip
+    context = {
+        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "results_dir": str(results_dir),
+        "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": gpu,
+        "verdicts": [v for v in cv.VERDICT_ORDER if any(a.counts.get(v) for a in articles or [])],
+        "problems": problems, "samples": samples, "samples_dir": f"{files_dir.name}/samples",
+        "inline_samples": [(t.task, t.blob) for t in samples.tasks.values() if t.blob],
+        "data_json": safe_json(page_data(rows, samples, [h for h, _ in figs["heatmaps"]])), **figs,
+    }  # fmt: skip
+    html = render_report(context, lambda m, t: (m, t) in available)
+    atomic_write_text(out, html)
+    lap("render")
+    figures = [writer.report_dir / f for fig in _all_figures(figs) for f in (fig.png, fig.svg)]
+    pages = sorted(pages_dir.glob("*.html")) if not samples.inline else []
+    return ReportSummary(out, files_dir, figures, pages, n["models"], n["tasks"], n["cells"], n["samples"],
+                         n["claims"], len(html.encode("utf-8")), seconds, problems)  # fmt: skip
+
+
+def _all_figures(figs: dict[str, Any]) -> list[Figure]:
+    found = [f for _, f in figs["heatmaps"]] + list(figs["reasoning_figs"]) + list(figs["forest"].values())
+    return found + [f for f in (figs.get("relative"), figs.get("repro_fig")) if f]
