@@ -65,6 +65,7 @@ class CellRow:
     variant: Variant
     provenance: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    synthetic: bool = False  # `run_settings.synthetic`: test data, not a measurement
     reference_score: float | None = None
     reference_source: str = ""
     reference_protocol_match: str = ""
@@ -139,6 +140,7 @@ def _row(selection: Selection, metrics: list[MetricRecord]) -> CellRow:
         run_key=run.run_key, limit=run.limit, device=manifest.device,
         gpu_seconds_per_item=_gpu_seconds(manifest, primary.n), variant=_variant(m, run.model),
         provenance=provenance_of(manifest), notes=list(selection.notes),
+        synthetic=bool(manifest.run_settings.get("synthetic")),
     )  # fmt: skip
 
 

@@ -70,7 +70,10 @@ def forest_figure(claim: ClaimView) -> Any:
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     unit = "points above chance" if coverage else claim.unit or "points"
-    ax.set_xlabel(f"{unit} (lower is better)" if claim.lower_is_better else f"{unit}, 95% interval")
+    bound = "k" if claim.lower_is_better else "margin"
+    dashed = f"; dashed: {bound} " + ", ".join(f"{t:+g}" if not claim.lower_is_better else f"{t:g}"
+                                               for t in claim.thresholds)  # fmt: skip
+    ax.set_xlabel(f"{unit} (lower is better){dashed}" if claim.lower_is_better else f"{unit}, 95% interval{dashed}")
     more = f" ({hidden} more cells in the table)" if hidden else ""
     ax.set_title(f"{claim.id}{more}", loc="left")
     return fig

@@ -12,6 +12,7 @@ from harness.report.figures import PALETTE, annotate_heat, colors_for, plain_log
 from harness.report.views import Heatmap, Reproduction, VariantGroup
 
 MAX_PANELS = 9
+LABEL_POINTS = 10  # name the points of a panel when it has at most this many models
 
 
 def heatmap_figure(h: Heatmap) -> Any:
@@ -22,8 +23,7 @@ def heatmap_figure(h: Heatmap) -> Any:
     n_models, n_langs = len(h.models), len(h.languages)
     values = np.array([[np.nan if v is None else v for v in row] for row in h.scores], dtype=float)
     fig, ax = plt.subplots(figsize=(min(2.2 + 0.36 * n_langs, 48), 0.9 + 0.26 * n_models))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(n_langs), h.languages, rotation=90 if n_langs > 30 else 0)
     ax.set_yticks(range(n_models), h.models)
@@ -87,9 +87,11 @@ def reasoning_figure(rows: list[CellRow], groups: list[VariantGroup], x: str = "
             err = [[100 * (r.score - r.ci_low)], [100 * (r.ci_high - r.score)]]
             ax.errorbar([v], [100 * r.score], yerr=err, fmt="o", ms=4, color=colors[r.family], elinewidth=0.8,
                         capsize=0, zorder=3)  # fmt: skip
-            if r.variant.effort:
-                ax.annotate(r.variant.effort[0].upper(), (v, 100 * r.score), textcoords="offset points",
-                            xytext=(4, 3), fontsize=6.5)  # fmt: skip
+            label = r.variant.effort[0].upper() if r.variant.effort else ""
+            if len(mine) <= LABEL_POINTS:  # few enough models to name each point
+                label = r.model
+            if label:
+                ax.annotate(label, (v, 100 * r.score), textcoords="offset points", xytext=(4, 3), fontsize=6)
         plain_log_axis(ax)
         ax.set_title(task)
         ax.set_ylim(-2, 102)

@@ -1,0 +1,225 @@
+"""`harness report` without a browser: what it reads, what it writes, and the views it derives.
+
+The report is built from synthetic results written in the documented layout (tests/helpers/
+synthetic_results.py) and checked against numbers recomputed here from the same records.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+from pathlib import Path
+from statistics import mean
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.config import load_catalog
+from harness.plan import plan_model
+from harness.report import build_report
+from harness.report.samples import reasoning_prefix
+from harness.report.views import heatmaps, reproduction, variant_groups
+from harness.store import Results
+
+from claims_fixtures.builders import write_ledger
+from helpers.synthetic_results import HOSTILE, SMALL_MODELS, SMALL_TASKS, write_results
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog(ROOT / "configs")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("results")
+    synthetic = write_results(root, CATALOG, SMALL_MODELS, SMALL_TASKS, cap=40)
+    summary = build_report(root, catalog=CATALOG, ledger_path=ROOT / "seeds" / "claims.yaml")
+    return root, synthetic, summary, summary.path.read_text(encoding="utf-8")
+
+
+def inline_payload(html: str, task: str) -> dict:
+    match = re.search(rf'<script type="application/octet-stream" id="samples-data-{re.escape(task)}">([^<]*)</script>',
+                      html)
+    assert match, f"no inline samples for {task}"
+    return json.loads(gzip.decompress(base64.b64decode(match.group(1))))
+
+
+def page_data(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    assert match
+    return json.loads(match.group(1))
+
+
+def test_counts_files_and_self_containment(built) -> None:
+    root, synthetic, summary, html = built
+    assert (summary.n_models, summary.n_tasks, summary.n_cells) == (8, 16, 128)
+    assert summary.n_samples == synthetic.samples == 8 * (15 * 40 + 30 * 16)
+    assert summary.n_claims == 61 and summary.path == root / "report.html"
+    names = {p.name for p in summary.figures}
+    for stem in ("heatmap-mgsm", "heatmap-global_mmlu", "heatmap-belebele", "heatmap-xcopa", "multilingual-relative",
+                 "reasoning-tokens", "reasoning-gpu-seconds", "reproduction"):
+        assert {f"{stem}.png", f"{stem}.svg"} <= names
+        assert (root / "report" / "figures" / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Nothing outside the file is needed to read it: no external scripts, styles, fonts or images.
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"(?!data:)", html)
+    assert "@import" not in html and "url(" not in html
+    assert "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'" in html
+    assert summary.sample_pages == [] and html.count('id="samples-data-') == 16
+    assert 'id="synthetic-banner"' in html and "128 of 128 runs are marked" in html
+
+
+def test_cells_match_the_records(built) -> None:
+    root, _, _, html = built
+    data = page_data(html)
+    columns = data["cells"]["columns"]
+    rows = [dict(zip(columns, r, strict=True)) for r in data["cells"]["rows"]]
+    reader = Results(root, CATALOG)
+    for row in rows:
+        run = reader.select(row["model"], row["task"]).chosen
+        metric = reader.metrics(run)[0]
+        samples = reader.samples(run)
+        assert row["run_key"] == run.run_key and row["n"] == metric.n
+        assert row["score"] == pytest.approx(metric.score, abs=1e-5)
+        assert row["trunc_rate"] == pytest.approx(sum(s.truncated for s in samples) / len(samples), abs=1e-5)
+        assert row["weights_hash"] == run.manifest.weights_hash
+        assert data["envs"][row["env"]]["packages"] == run.manifest.packages
+    # arc_easy is a likelihood task: `acc` is primary and acc_norm is kept beside it.
+    arc = next(r for r in rows if r["task"] == "arc_easy")
+    assert arc["metric"] == "acc" and set(arc["other_metrics"]) == {"acc_norm"}
+    # Published references are joined as the leaderboard does (same model, same task).
+    ref = next(r for r in rows if r["model"] == "qwen3-8b-think" and r["task"] == "aime24")
+    assert ref["ref_score"] == 76.0 and ref["delta"] == pytest.approx(100 * ref["score"] - 76.0, abs=1e-3)
+
+
+def test_samples_payload_holds_every_graded_item(built) -> None:
+    root, synthetic, _, html = built
+    payload = inline_payload(html, "aime24")
+    reader = Results(root, CATALOG)
+    for model in SMALL_MODELS:
+        rows = payload["models"][model]["rows"]
+        samples = reader.samples(reader.select(model, "aime24").chosen)
+        assert len(rows) == len(samples) == synthetic.samples_per_cell[(model, "aime24")] == 30 * 16
+        assert sum(r[7] == "truncated" for r in rows) == synthetic.truncated[(model, "aime24")]
+        assert sum(r[7] == "error" for r in rows) == synthetic.errors[(model, "aime24")]
+        assert sum(r[7] == "correct" for r in rows) == sum(s.correct for s in samples)
+    # Reasoning is folded: the prefix ends where the answer starts.
+    think = next(r for r in payload["models"]["qwen3-8b-think"]["rows"] if r[7] == "correct")
+    assert think[3][: think[4]].startswith("<think>") and think[3][think[4]:].strip().startswith("The answer is")
+    plain = payload["models"]["llama-3.1-8b-instruct"]["rows"][0]
+    assert plain[4] == 0
+    # Prompts are stored once per hash; the hostile one is data inside the payload, not markup in the page.
+    assert any(HOSTILE in p for p in payload["prompts"].values())
+    assert HOSTILE not in html and 'src="http://example.invalid' not in html
+
+
+@pytest.mark.parametrize(("response", "fmt", "in_prompt", "expected"), [
+    ("<think>a b</think>\n\nThe answer is 4.", "think", False, len("<think>a b</think>\n\n")),
+    ("a b</think>The answer is 4.", "think", True, len("a b</think>")),
+    ("<think>never closed", "think", False, len("<think>never closed")),
+    ("The answer is 4.", "think", False, 0),  # thinking switched off
+    ("<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>42<|return|>", "harmony",
+     False, len("<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>")),
+    ("analysis think more", "harmony", False, len("analysis think more")),
+    ("<think>x</think> 4", "none", False, 0),  # a model without reasoning: shown as is
+])  # fmt: skip
+def test_reasoning_prefix(response: str, fmt: str, in_prompt: bool, expected: int) -> None:
+    assert reasoning_prefix(response, fmt, in_prompt) == expected
+
+
+def test_views_from_the_records(built) -> None:
+    root, _, _, _ = built
+    from harness.report.data import attach_references, collect_cells, default_references
+
+    rows = collect_cells(Results(root, CATALOG))
+    attach_references(rows, default_references(CATALOG))
+    groups = {(g.kind, tuple(g.models)) for g in variant_groups(rows)}
+    assert groups == {("thinking", ("qwen3-8b-nothink", "qwen3-8b-think")),
+                      ("effort", ("gpt-oss-20b-low", "gpt-oss-20b-medium", "gpt-oss-20b-high"))}
+    maps = {h.group: h for h in heatmaps(rows)}
+    assert set(maps) == {"mgsm", "global_mmlu", "belebele", "xcopa"}
+    mgsm = maps["mgsm"]
+    assert mgsm.languages[0] == "en" and sorted(mgsm.languages) == ["de", "en", "sw", "zh"]
+    by = {(r.model, r.language): r.score for r in rows if r.group == "mgsm"}
+    for model in SMALL_MODELS:
+        expected = mean(by[(model, lang)] for lang in ("de", "sw", "zh")) / by[(model, "en")]
+        assert mgsm.relative[model] == pytest.approx(expected)
+    assert maps["xcopa"].relative == dict.fromkeys(maps["xcopa"].models)  # no English split
+    repro = reproduction(rows, 5.0)
+    refs = [r for r in rows if r.reference_score is not None]
+    assert len(repro.rows) == len(refs) > 0
+    assert repro.within == sum(abs(100 * r.score - r.reference_score) <= 5.0 for r in refs)
+
+
+def test_claims_section_renders_every_claim_with_runs_and_gpu_hours(built) -> None:
+    _, _, _, html = built
+    assert html.count('<details class="claim"') == 61
+    # A not_run claim lists the runs still needed with the plan's GPU-hours for exactly those runs.
+    block = html[html.index('id="claim-a0-llama4-limited-gain"'):]
+    block = block[: block.index("</details>\n</details>") if "</details>\n</details>" in block else 20000]
+    assert "Runs still needed: 18" in block
+    expected = sum(plan_model(CATALOG.models[m], [CATALOG.tasks[t]]).est_gpu_hours
+                   for m in ("llama-3.3-70b-instruct", "llama-4-maverick-17b-128e-instruct",
+                             "llama-4-scout-17b-16e-instruct")
+                   for t in ("aime24", "aime25", "gpqa_diamond", "gsm8k", "math500", "mmlu_pro"))
+    assert f"about {expected:.1f} GPU-hours on h100-80gb" in block
+    assert "harness run configs/reasoning.yaml --models llama-3.3-70b-instruct" in block
+    # Cells backed by runs link to their items.
+    assert re.search(r'<a class="cell-link" href="#samples" data-model="qwen3-8b-think" data-task="[a-z0-9_]+">', html)
+
+
+def test_hostile_ledger_text_is_escaped(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["qwen3-8b-think", "qwen3-8b-nothink"], ["gsm8k"], cap=25)
+    ledger = write_ledger(tmp_path / "ledger.yaml", [{
+        "id": "x-thinking-helps", "source": "art.txt", "quote": "思考</script><script>alert(1)</script>",
+        "statement": "Thinking <b>helps</b> on GSM8K.",
+        "test": {"type": "gain", "condition": "thinking", "pairs": [["qwen3-8b-think", "qwen3-8b-nothink"]],
+                 "tasks": {"ids": ["gsm8k"]}, "relation": "greater", "margin": 0},
+    }])  # fmt: skip
+    summary = build_report(root, catalog=CATALOG, ledger_path=ledger)
+    html = summary.path.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;/script&gt;&lt;script&gt;alert(1)" in html
+    assert "Thinking &lt;b&gt;helps&lt;/b&gt;" in html
+    assert summary.n_claims == 1 and (root / "report" / "figures" / "forest-x-thinking-helps.svg").is_file()
+
+
+def test_many_samples_go_to_pages_and_a_rebuild_is_deterministic(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["qwen3-8b-think", "gemma-3-4b-it"], ["gsm8k", "mgsm_en", "mgsm_de"], cap=30)
+    first = build_report(root, catalog=CATALOG, ledger_path=ROOT / "seeds" / "claims.yaml", inline_max_samples=50)
+    html = first.path.read_text(encoding="utf-8")
+    assert [p.name for p in first.sample_pages] == ["gsm8k.html", "mgsm_de.html", "mgsm_en.html"]
+    assert 'id="samples-data-' not in html
+    assert page_data(html)["samples"]["gsm8k"]["page"] == "report/samples/gsm8k.html"
+    page = (root / "report" / "samples" / "gsm8k.html").read_text(encoding="utf-8")
+    assert 'id="samples-data-gsm8k"' in page and 'href="../../report.html"' in page
+    svg = (root / "report" / "figures" / "heatmap-mgsm.svg").read_bytes()
+    second = build_report(root, catalog=CATALOG, ledger_path=ROOT / "seeds" / "claims.yaml")
+    assert second.sample_pages == [] and not (root / "report" / "samples" / "gsm8k.html").exists()  # no stale pages
+    assert (root / "report" / "figures" / "heatmap-mgsm.svg").read_bytes() == svg
+
+
+def test_cli_report_and_its_errors(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=20)
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "--results", str(root), "--out", str(tmp_path / "out" / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == f"report: {tmp_path / 'out' / 'r.html'}"
+    assert (tmp_path / "out" / "r" / "figures" / "reasoning-tokens.svg").is_file()
+    missing = runner.invoke(app, ["report", "--results", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such results directory" in missing.output
+    assert "Traceback" not in missing.output
+    bad = runner.invoke(app, ["report", "--results", str(root), "--claims", str(tmp_path / "none.yaml")])
+    assert bad.exit_code == 2 and "none.yaml: no such file" in bad.output
+
+
+def test_claims_command_rebuilds_the_report(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=20)
+    result = CliRunner().invoke(app, ["claims", "--results", str(root), "--claims", str(ROOT / "seeds" / "claims.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == f"report: {root / 'report.html'}"
+    assert (root / "report.html").is_file()
