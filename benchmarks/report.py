@@ -26,6 +26,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 SKIP_MODELS = ("deepseek-r1", "deepseek-v3", "llama-3.1-405b-instruct")
 
 
+def _cpu() -> tuple[float, float]:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def pick(n_models: int, n_tasks: int) -> tuple[list[str], list[str]]:
     from harness.config import load_catalog
 
@@ -41,6 +48,7 @@ def pick(n_models: int, n_tasks: int) -> tuple[list[str], list[str]]:
 
 def _write_model(args: tuple[str, str, list[str], int]) -> int:
     from harness.config import load_catalog
+
     from helpers.synthetic_results import write_run
 
     root, model, tasks, cap = args
@@ -80,16 +88,22 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=40)
     parser.add_argument("--tasks", type=int, default=170)
     parser.add_argument("--cap", type=int, default=300, help="items per task at most (AIME 30, MGSM 250)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 8), help="report worker processes")
     args = parser.parse_args()
 
     from harness.report import build_report
 
     models, tasks = pick(args.models, args.tasks)
     out = {"models": len(models), "tasks": len(tasks), **generate(args.dir, models, tasks, args.cap, args.workers)}
-    start = time.perf_counter()
-    summary = build_report(args.dir, args.dir / "report.html", ledger_path=ROOT / "seeds" / "claims.yaml")
+    start, cpu_start = time.perf_counter(), _cpu()
+    summary = build_report(args.dir, args.dir / "report.html", ledger_path=ROOT / "seeds" / "claims.yaml",
+                           workers=args.workers)
     out["build_s"] = round(time.perf_counter() - start, 2)
+    # CPU-seconds of this process and its (finished) worker processes: what the build costs whatever else
+    # runs on the machine; on an idle machine with N cores the wall time is at least cpu / N.
+    cpu = _cpu()
+    out["build_cpu_s"] = {"main": round(cpu[0] - cpu_start[0], 1), "workers": round(cpu[1] - cpu_start[1], 1)}
+    out["load_average_1m"] = os.getloadavg()[0]
     out["stages_s"] = summary.seconds
     out["report_mb"] = round(summary.bytes / 2**20, 2)
     out["sample_pages"] = len(summary.sample_pages)

@@ -20,15 +20,16 @@ from harness.cli import app
 from harness.config import load_catalog
 from harness.plan import plan_model
 from harness.report import build_report
-from harness.report.samples import reasoning_prefix
+from harness.report.samples import reasoning_prefix, status_of
 from harness.report.views import heatmaps, reproduction, variant_groups
-from harness.store import Results
+from harness.store import Results, ResultsError
 
 from claims_fixtures.builders import write_ledger
 from helpers.synthetic_results import HOSTILE, SMALL_MODELS, SMALL_TASKS, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(ROOT / "configs")
+LEDGER = ROOT / "seeds" / "claims.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +202,51 @@ def test_many_samples_go_to_pages_and_a_rebuild_is_deterministic(tmp_path: Path)
     assert (root / "report" / "figures" / "heatmap-mgsm.svg").read_bytes() == svg
 
 
+def test_text_budget_keeps_every_item_listed_and_the_wrong_ones_first(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    synthetic = write_results(root, CATALOG, ["qwen3-8b-think", "llama-3.1-8b-instruct"], ["gsm8k", "aime24"], cap=60)
+    summary = build_report(root, catalog=CATALOG, ledger_path=LEDGER, text_budget=0)  # the floor: 24 KiB a run
+    html = summary.path.read_text(encoding="utf-8")
+    reader = Results(root, CATALOG)
+    for task in ("gsm8k", "aime24"):
+        payload = inline_payload(html, task)
+        for model in ("qwen3-8b-think", "llama-3.1-8b-instruct"):
+            rows = payload["models"][model]["rows"]
+            samples = reader.samples(reader.select(model, task).chosen)
+            assert len(rows) == synthetic.samples_per_cell[(model, task)]  # every sample is listed
+            assert [r[7] for r in rows] == [status_of(s) for s in samples]
+            with_text = [r for r in rows if r[3] is not None]
+            size = sum(len(payload["prompts"][r[2]]) + len(r[3]) for r in with_text)
+            assert 0 < len(with_text) < len(rows) and size <= 24 * 1024
+            not_correct = [r for r in rows if r[7] != "correct"]
+            # Samples that are not correct get their texts before any correct one does.
+            if any(r[7] == "correct" for r in with_text):
+                assert all(r[3] is not None for r in not_correct)
+            else:
+                assert all(r[7] != "correct" for r in with_text)
+    assert 'samples are listed without their' in html
+
+
+def test_fast_sample_reading_keeps_the_reader_contract(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=3)
+    path = next(root.glob("runs/*/samples.jsonl"))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    newer = json.loads(lines[1])
+    newer["schema_version"] = 99
+    lines[1] = json.dumps(newer)
+    first = json.loads(lines[0])
+    first["output_tokens"] = float("nan")  # not a valid int: named, whichever parser reads it
+    lines[0] = json.dumps(first)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"samples.jsonl:1: not a valid SampleRecord: output_tokens"):
+        Results(root).samples(next(iter(Results(root).selections().values())).chosen)
+    lines[0] = json.dumps(json.loads(lines[2]) | {"doc_id": "x"})
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"samples.jsonl:2: written with results schema 99"):
+        Results(root).samples(next(iter(Results(root).selections().values())).chosen)
+
+
 def test_cli_report_and_its_errors(tmp_path: Path) -> None:
     root = tmp_path / "results"
     write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=20)
@@ -219,7 +265,7 @@ def test_cli_report_and_its_errors(tmp_path: Path) -> None:
 def test_claims_command_rebuilds_the_report(tmp_path: Path) -> None:
     root = tmp_path / "results"
     write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=20)
-    result = CliRunner().invoke(app, ["claims", "--results", str(root), "--claims", str(ROOT / "seeds" / "claims.yaml")])
+    result = CliRunner().invoke(app, ["claims", "--results", str(root), "--claims", str(LEDGER)])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == f"report: {root / 'report.html'}"
     assert (root / "report.html").is_file()

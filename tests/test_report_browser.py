@@ -64,7 +64,8 @@ def test_sections_and_counts(small) -> None:
         assert count(page, "#samples-summary") == synthetic.samples_per_cell[("deepseek-r1-distill-qwen-7b", "aime24")]
         # Every figure decodes (an <img> that failed would have no natural width).
         assert page.eval_on_selector_all("figure img", "els => els.map(e => { e.loading = 'eager'; return 1; })")
-        page.wait_for_function("[...document.querySelectorAll('figure img')].every(i => i.complete && i.naturalWidth > 0)")
+        page.wait_for_function("[...document.querySelectorAll('figure img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)")
         page.locator("details.heat-numbers[data-group=mgsm] > summary").click()
         expect(page.locator("details.heat-numbers[data-group=mgsm] table.heat tbody tr")).to_have_count(8)
         assert page.locator("details.heat-numbers[data-group=mgsm] a.cell-link").count() == 32

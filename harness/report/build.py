@@ -12,6 +12,7 @@ derived from the records; no GPU, no network. Files written:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,8 +23,18 @@ from harness import __version__
 from harness.report import claims_view as cv
 from harness.report.data import CellRow, attach_references, collect_cells, default_references
 from harness.report.figures import Figure, FigureWriter
+from harness.report.jobs import executor
 from harness.report.render import page_data, render_report, safe_json, write_samples_page
-from harness.report.samples import INLINE_MAX_BYTES, INLINE_MAX_SAMPLES, collect_samples
+from harness.report.samples import (
+    INLINE_MAX_BYTES,
+    INLINE_MAX_SAMPLES,
+    TEXT_BUDGET,
+    Reader,
+    finish_index,
+    pack_task,
+    plan_samples,
+    read_run_samples,
+)
 from harness.report.views import (
     DEFAULT_TOLERANCE,
     VariantGroup,
@@ -38,6 +49,9 @@ from harness.store.results import describe_problems
 if TYPE_CHECKING:
     from harness.claims import Ledger, Verdict
     from harness.config import Catalog
+
+PARALLEL_MIN_SAMPLES = 100_000  # below this, starting worker processes costs more than it saves
+NO_LEDGER = "No claims ledger found (seeds/claims.yaml); pass --claims to include the claims."
 
 
 @dataclass
@@ -89,13 +103,11 @@ def _variant_rows(rows: list[CellRow], groups: list[VariantGroup]) -> list[dict[
     return out
 
 
-def _figures(rows: list[CellRow], writer: FigureWriter, articles: list[cv.ArticleView] | None,
-             tolerance: float) -> dict[str, Any]:  # fmt: skip
-    from harness.report.forest import forest_figure
+def _section_figures(rows: list[CellRow], writer: FigureWriter, tolerance: float) -> dict[str, Any]:
     from harness.report.plots import heatmap_figure, reasoning_figure, relative_figure, reproduction_figure
 
     maps = heatmaps(rows)
-    out: dict[str, Any] = {"heatmaps": [], "reasoning_figs": [], "forest": {}}
+    out: dict[str, Any] = {"heatmaps": [], "reasoning_figs": []}
     for h in maps:
         alt = f"{h.title} heatmap: {len(h.models)} models × {len(h.languages)} languages"
         out["heatmaps"].append((h, writer.save(heatmap_figure(h), f"heatmap-{h.group}", f"{h.title} by language", alt)))
@@ -119,12 +131,18 @@ def _figures(rows: list[CellRow], writer: FigureWriter, articles: list[cv.Articl
     fig = reproduction_figure(repro)
     out["repro"], out["repro_fig"] = repro, fig and writer.save(
         fig, "reproduction", "Measured vs published", "scatter of measured against published scores")
-    for article in articles or []:
-        for claim in article.claims:
-            fig = forest_figure(claim)
-            if fig is not None:
-                out["forest"][claim.id] = writer.save(fig, f"forest-{claim.id}", f"Forest plot of {claim.id}",
-                                                      f"estimates and 95% intervals of {claim.id} against its margin")
+    return out
+
+
+def _forest_figures(articles: list[cv.ArticleView] | None, writer: FigureWriter) -> dict[str, Figure]:
+    from harness.report.forest import forest_figure
+
+    out = {}
+    for claim in (c for a in articles or [] for c in a.claims):
+        fig = forest_figure(claim)
+        if fig is not None:
+            out[claim.id] = writer.save(fig, f"forest-{claim.id}", f"Forest plot of {claim.id}",
+                                        f"estimates and 95% intervals of {claim.id} against its margin")
     return out
 
 
@@ -132,12 +150,14 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
                  ledger_path: Path | None = None, verdicts: tuple[list[Verdict], Ledger] | None = None,
                  gpu: str = "h100-80gb", gpus_per_node: int = 8, tolerance: float = DEFAULT_TOLERANCE,
                  inline_max_samples: int = INLINE_MAX_SAMPLES, inline_max_bytes: int = INLINE_MAX_BYTES,
-                 workers: int | None = None) -> ReportSummary:  # fmt: skip
+                 text_budget: int = TEXT_BUDGET, workers: int | None = None) -> ReportSummary:  # fmt: skip
     """Build the report of `results_dir` into `out` (default `<results_dir>/report.html`).
 
     `verdicts`: (verdicts, ledger) already evaluated (as `harness claims` has them); otherwise the
     ledger at `ledger_path` (default `default_ledger()`) is evaluated here; with no ledger at all the
-    claims section says so. Raises InputError (from the store or the ledger) on bad input.
+    claims section says so. With many samples (`PARALLEL_MIN_SAMPLES`) the claims and the samples are
+    worked on in `workers` processes (default: the CPU count, at most 8) while the figures are drawn.
+    Raises InputError (from the store or the ledger) on bad input.
     """
     from harness.config import load_catalog
 
@@ -156,29 +176,41 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
     selections = reader.selections()
     rows = collect_cells(reader)
     attach_references(rows, default_references(catalog))
-    lap("read")
-    articles, claims_note = None, ""
-    if verdicts is None:
-        path = ledger_path or default_ledger()
-        if path is not None:
-            verdicts = cv.evaluate_claims(path, results_dir, catalog)
-        else:
-            claims_note = "No claims ledger found (seeds/claims.yaml); pass --claims to include the claims."
-    if verdicts is not None:
-        articles = cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=gpu, gpus_per_node=gpus_per_node)
-    lap("claims")
+    refs, inline, cell_budget = plan_samples(selections, inline_max_samples=inline_max_samples,
+                                             text_budget=text_budget)  # fmt: skip
+    n_samples = sum(r.n_samples for rs in refs.values() for r in rs)
+    if workers is None:  # worker processes pay off only for many samples
+        workers = min(os.cpu_count() or 1, 8) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    ledger = None if verdicts is not None else ledger_path or default_ledger()
     writer = FigureWriter(out, f"{files_dir.name}/figures")
     _clear(writer.dir, "*.png")
     _clear(writer.dir, "*.svg")
-    figs = _figures(rows, writer, articles, tolerance)
-    lap("figures")
     pages_dir = files_dir / "samples"
     _clear(pages_dir, "*.html")
-    samples = collect_samples(
-        reader, selections, page_writer=partial(write_samples_page, pages_dir, f"../../{out.name}"),
-        page_path=lambda task: f"{files_dir.name}/samples/{task}.html",
-        inline_max_samples=inline_max_samples, inline_max_bytes=inline_max_bytes, workers=workers)
-    lap("samples")
+    page_writer = partial(write_samples_page, pages_dir, f"../../{out.name}")
+    lap("read")
+    with executor(workers) as pool:
+        # Claims and samples go to the workers first; the figures are drawn here meanwhile.
+        claims_job = pool.submit(cv.evaluate_claims, ledger, results_dir, catalog) if ledger else None
+        read: Reader = (partial(read_run_samples, results_dir) if workers > 1
+                        else (lambda key: reader.samples(key, cache=False)))  # fmt: skip
+        sample_jobs = [pool.submit(pack_task, task, rs, read, cell_budget, None if inline else page_writer)
+                       for task, rs in refs.items()]  # fmt: skip
+        lap("jobs submitted (in-process: claims and samples done)" if workers <= 1 else "jobs submitted")
+        figs = _section_figures(rows, writer, tolerance)
+        lap("figures")
+        if claims_job is not None:
+            verdicts = claims_job.result()
+        articles = None if verdicts is None else cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=gpu,
+                                                                gpus_per_node=gpus_per_node)  # fmt: skip
+        claims_note = "" if articles is not None else NO_LEDGER
+        lap("claims (wait)")
+        figs["forest"] = _forest_figures(articles, writer)
+        lap("forest plots")
+        packed = [job.result() for job in sample_jobs]
+    samples = finish_index(packed, inline, cell_budget, page_writer,
+                           lambda task: f"{files_dir.name}/samples/{task}.html", inline_max_bytes)
+    lap("samples (wait)")
     available = {(m, t) for t, info in samples.tasks.items() for m in info.counts}
     problems = describe_problems(reader.problems, limit=200)
     n = {"models": len({r.model for r in rows}), "tasks": len({r.task for r in rows}), "cells": len(rows),
@@ -189,6 +221,7 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
         "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": gpu,
         "verdicts": [v for v in cv.VERDICT_ORDER if any(a.counts.get(v) for a in articles or [])],
         "problems": problems, "samples": samples, "samples_dir": f"{files_dir.name}/samples",
+        "sample_texts_left_out": samples.texts_left_out, "cell_text_kib": samples.cell_text_budget // 1024,
         "inline_samples": [(t.task, t.blob) for t in samples.tasks.values() if t.blob],
         "data_json": safe_json(page_data(rows, samples, [h for h, _ in figs["heatmaps"]])), **figs,
     }  # fmt: skip

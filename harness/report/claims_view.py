@@ -235,11 +235,18 @@ def claims_view(verdicts: Sequence[Verdict], ledger: Ledger, catalog: Catalog, *
 
 
 def evaluate_claims(ledger_path: Path, results_dir: Path, catalog: Catalog) -> tuple[list[Verdict], Ledger]:
-    """Load the ledger and evaluate every claim against the results (what `harness claims` does)."""
+    """Load the ledger and evaluate every claim against the results (what `harness claims` does).
+
+    The bootstrap replicates are dropped (the report shows intervals, not replicates), which keeps
+    the verdicts small when they come back from a worker process."""
     from harness.claims import evaluate, load_ledger
 
     ledger = load_ledger(ledger_path, catalog)
-    return evaluate(ledger, results_dir, catalog), ledger
+    verdicts = evaluate(ledger, results_dir, catalog)
+    for v in verdicts:
+        for cell in v.cells:
+            cell.reps = None
+    return verdicts, ledger
 
 
 def size_class(params_b: float | None) -> str:

@@ -29,6 +29,9 @@ STYLE = {
 }  # fmt: skip
 
 
+MAX_PNG_PIXELS = 4000
+
+
 @dataclass(frozen=True)
 class Figure:
     """A written figure: its files (relative to the report) and the SVG to inline."""
@@ -59,7 +62,8 @@ class FigureWriter:
         fig.savefig(svg, format="svg", metadata={"Date": None})
         fig.set_layout_engine("none")
         (self.dir / f"{name}.svg").write_bytes(svg.getvalue())
-        fig.savefig(self.dir / f"{name}.png", format="png", dpi=150, metadata={"Software": None})
+        dpi = min(150.0, MAX_PNG_PIXELS / max(fig.get_size_inches()))  # wide heatmaps: a bounded raster
+        fig.savefig(self.dir / f"{name}.png", format="png", dpi=dpi, metadata={"Software": None})
         plt.close(fig)
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode("ascii")
         return Figure(name, title, f"{self.folder}/{name}.png", f"{self.folder}/{name}.svg", uri, alt)

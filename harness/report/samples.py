@@ -1,19 +1,19 @@
 """Graded items for the report's Samples section: one compressed payload per task.
 
-A task's payload holds every evidence run's samples for that task (all models), with prompts stored
-once per prompt hash. It is JSON, gzip-compressed and base64-encoded, and decoded in the browser
-only when someone opens that task (`DecompressionStream`), so the report opens fast whatever the
-number of samples. Small result sets are inlined into `report.html`; above `inline_max_samples`
-samples (or `inline_max_bytes` compressed) each task gets its own self-contained page under
-`<report>/samples/<task>.html`, linked from the report.
+A task's payload lists every graded sample of every evidence run of that task (all models): doc_id,
+sample index, status (correct | wrong | truncated | ungradable | error), extracted answer, gold,
+finish reason, output tokens, backend error. It is JSON, gzip-compressed and base64-encoded, and
+decoded in the browser only when someone opens that task (`DecompressionStream`).
 
-Each row: doc_id, sample_idx, prompt hash, raw response, the length of its reasoning prefix (folded
-in the viewer), extracted answer, gold, status (correct | wrong | truncated | ungradable | error),
-finish reason, output tokens, backend error.
+Texts (prompt, raw response, and where its reasoning ends, folded in the viewer) are included up to
+a budget, so the report stays small whatever the results hold (reasoning traces run to 100 KB a
+sample): `text_budget` bytes over the whole report, split evenly over the cells (at least
+`MIN_CELL_TEXT` each); within a cell, samples that are not correct come first, then correct ones,
+each in item order. A sample over the budget is still listed, with a pointer to its record.
+Prompts are stored once per prompt hash.
 
-Samples are read through the store: `Results.samples` in-process; with many samples, worker
-processes read the runs `Results.selections()` chose with the store's per-run validated reader
-(`RunDir.read_samples`, the read `Results.samples` does), in parallel.
+Small payloads are inlined into `report.html`; otherwise each task gets its own self-contained page
+under `<report>/samples/<task>.html`, linked from the report.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ import base64
 import gzip
 import hashlib
 import json
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,13 +30,16 @@ from typing import TYPE_CHECKING, Any
 from harness.records import SampleRecord
 
 if TYPE_CHECKING:
-    from harness.store import Results, Selection
+    from harness.store import Selection
 
 INLINE_MAX_SAMPLES = 50_000
 INLINE_MAX_BYTES = 8 * 2**20
-PARALLEL_MIN_SAMPLES = 100_000  # below this, starting worker processes costs more than it saves
+TEXT_BUDGET = 192 * 2**20  # prompt + response characters over the whole report
+MIN_CELL_TEXT = 24 * 2**10
 STATUSES = ("correct", "wrong", "truncated", "ungradable", "error")
 Counts = dict[str, dict[str, int]]  # model -> status -> samples
+Reader = Callable[[str], list[SampleRecord]]  # run key -> its samples, validated by the store
+PageWriter = Callable[[str, str, Counts], Path]  # (task, base64 payload, counts) -> written page
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,26 @@ class TaskSamples:
     blob: str | None = None  # base64 of gzip(JSON) when inlined
     page: str | None = None  # path relative to report.html when on its own page
     size: int = 0  # compressed bytes
+    texts_left_out: int = 0
+
+    @property
+    def n_samples(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
 
 
 @dataclass
 class SamplesIndex:
     tasks: dict[str, TaskSamples] = field(default_factory=dict)
     inline: bool = True
+    cell_text_budget: int = 0
 
     @property
     def n_samples(self) -> int:
-        return sum(sum(c.values()) for t in self.tasks.values() for c in t.counts.values())
+        return sum(t.n_samples for t in self.tasks.values())
+
+    @property
+    def texts_left_out(self) -> int:
+        return sum(t.texts_left_out for t in self.tasks.values())
 
 
 def status_of(s: SampleRecord) -> str:
@@ -81,7 +93,8 @@ def status_of(s: SampleRecord) -> str:
 
 
 def reasoning_prefix(response: str, fmt: str, think_in_prompt: bool) -> int:
-    """Characters of `response` that are reasoning (folded in the viewer); 0 when there is none."""
+    """Characters of `response` that are reasoning (folded in the viewer); 0 when there is none.
+    Uses the graders' own split (`harness.grading.reasoning`), so the fold is where grading cut."""
     if fmt not in ("think", "harmony") or not response:
         return 0
     from harness.grading.reasoning import split_reasoning
@@ -93,26 +106,49 @@ def reasoning_prefix(response: str, fmt: str, think_in_prompt: bool) -> int:
     return max(at, 0)
 
 
-def encode_task(task: str, runs: Iterable[tuple[RunRef, list[SampleRecord]]]) -> tuple[bytes, Counts]:
-    """gzip(JSON) of a task's samples over its runs, and the status counts per model."""
+def _with_text(samples: list[SampleRecord], budget: int) -> set[int]:
+    """Indices of the samples whose texts fit the cell's budget: not-correct ones first."""
+    order = sorted(range(len(samples)), key=lambda i: samples[i].correct and samples[i].error is None)
+    keep: set[int] = set()
+    used = 0
+    for i in order:
+        size = len(samples[i].prompt) + len(samples[i].response)
+        if used + size > budget and keep:
+            break
+        keep.add(i)
+        used += size
+    return keep
+
+
+def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
+                cell_budget: int) -> tuple[bytes, Counts, int]:
+    """gzip(JSON) of a task's samples over its runs, the status counts per model, and how many
+    samples were listed without their texts."""
     prompts: dict[str, str] = {}
     models: dict[str, Any] = {}
     counts: Counts = {}
+    left_out = 0
     for ref, samples in runs:
         rows, tally = [], dict.fromkeys(STATUSES, 0)
-        for s in samples:
-            key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
-            prompts.setdefault(key, s.prompt)
+        texts = _with_text(samples, cell_budget)
+        left_out += len(samples) - len(texts)
+        for i, s in enumerate(samples):
             status = status_of(s)
             tally[status] += 1
-            rows.append([s.doc_id, s.sample_idx, key, s.response,
-                         reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt),
-                         s.extracted, s.gold, status, s.finish_reason, s.output_tokens, s.error])  # fmt: skip
+            if i in texts:
+                key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
+                prompts.setdefault(key, s.prompt)
+                text: list[Any] = [key, s.response,
+                                   reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
+            else:
+                text = [None, None, 0]
+            rows.append([s.doc_id, s.sample_idx, *text, s.extracted, s.gold, status, s.finish_reason,
+                         s.output_tokens, s.error])  # fmt: skip
         models[ref.model] = {"run_key": ref.run_key, "rows": rows}
         counts[ref.model] = tally
     payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
                          separators=(",", ":"))  # fmt: skip
-    return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts
+    return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts, left_out
 
 
 def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[RunRef]]:
@@ -126,53 +162,50 @@ def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[Run
     return dict(sorted(out.items()))
 
 
-PageWriter = Callable[[str, str, Counts], Path]  # (task, base64 blob, counts) -> written page
-
-
-def _worker(root: str, task: str, refs: list[RunRef], page_writer: PageWriter | None,
-            ) -> tuple[str, str | None, Counts, int]:  # fmt: skip
+def read_run_samples(root: Path, run_key: str) -> list[SampleRecord]:
+    """A run's samples through the store's validated per-run reader (what `Results.samples` reads);
+    used in worker processes, which have no `Results` index of their own."""
     from harness.store import RunDir
 
-    blob, counts = encode_task(task, ((r, RunDir(Path(root), r.run_key).read_samples()) for r in refs))
-    text = base64.b64encode(blob).decode("ascii")
+    return RunDir(root, run_key).read_samples()
+
+
+def pack_task(task: str, refs: list[RunRef], read: Reader, cell_budget: int,
+              page_writer: PageWriter | None) -> TaskSamples:  # fmt: skip
+    """One task's payload: returned inline, or written as its page when `page_writer` is given."""
+    blob, counts, left_out = encode_task(task, [(r, read(r.run_key)) for r in refs], cell_budget)
+    encoded = base64.b64encode(blob).decode("ascii")
     if page_writer is not None:
-        page_writer(task, text, counts)
-        return task, None, counts, len(blob)
-    return task, text, counts, len(blob)
+        page_writer(task, encoded, counts)
+        return TaskSamples(task, counts, None, None, len(blob), left_out)
+    return TaskSamples(task, counts, encoded, None, len(blob), left_out)
 
 
-def collect_samples(reader: Results, selections: dict[tuple[str, str], Selection], *,
-                    page_writer: PageWriter, page_path: Callable[[str], str],
-                    inline_max_samples: int = INLINE_MAX_SAMPLES, inline_max_bytes: int = INLINE_MAX_BYTES,
-                    workers: int | None = None) -> SamplesIndex:  # fmt: skip
-    """Every task's payload, inlined or written as a page by `page_writer` (see the module docstring)."""
+def plan_samples(selections: dict[tuple[str, str], Selection], *, inline_max_samples: int = INLINE_MAX_SAMPLES,
+                 text_budget: int = TEXT_BUDGET) -> tuple[dict[str, list[RunRef]], bool, int]:  # fmt: skip
+    """Runs per task, whether to inline (by sample count), and each cell's text budget."""
     refs = run_refs(selections)
     total = sum(r.n_samples for rs in refs.values() for r in rs)
-    inline = total <= inline_max_samples
-    index = SamplesIndex(inline=inline)
-    writer = None if inline else page_writer
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if total >= PARALLEL_MIN_SAMPLES and n_workers > 1 and len(refs) > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+    cells = max(1, sum(len(rs) for rs in refs.values()))
+    return refs, total <= inline_max_samples, max(text_budget // cells, MIN_CELL_TEXT)
 
-        # spawn, not fork: `harness run` calls this after an inference engine ran in this process.
-        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_worker, str(reader.root), task, rs, writer) for task, rs in refs.items()]
-            results: list[tuple[str, str | None, Counts, int]] = [f.result() for f in futures]
-    else:
-        results = []
-        for task, rs in refs.items():
-            blob, counts = encode_task(task, ((r, reader.samples(r.run_key, cache=False)) for r in rs))
-            encoded = base64.b64encode(blob).decode("ascii")
-            if writer is not None:
-                writer(task, encoded, counts)
-            results.append((task, None if writer else encoded, counts, len(blob)))
-    for task, text, counts, size in results:
-        index.tasks[task] = TaskSamples(task, counts, text, None if text is not None else page_path(task), size)
-    if index.inline and sum(t.size for t in index.tasks.values()) > inline_max_bytes:
-        index.inline = False  # few samples but long ones: move them to pages after all
-        for t in index.tasks.values():
+
+def finish_index(packed: list[TaskSamples], inline: bool, cell_budget: int, page_writer: PageWriter,
+                 page_path: Callable[[str], str], inline_max_bytes: int = INLINE_MAX_BYTES) -> SamplesIndex:
+    """The samples index; payloads planned inline that turn out too large move to their pages."""
+    index = SamplesIndex({t.task: t for t in packed}, inline, cell_budget)
+    for t in packed:
+        if t.blob is None:
+            t.page = page_path(t.task)
+    if inline and sum(t.size for t in packed) > inline_max_bytes:
+        index.inline = False  # few samples but long ones
+        for t in packed:
             page_writer(t.task, t.blob or "", t.counts)
             t.blob, t.page = None, page_path(t.task)
     return index
+
+
+def decode(blob: str) -> dict[str, Any]:
+    """A payload back to JSON (what the viewer does in the browser); for tests and tools."""
+    data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(blob)))
+    return data

@@ -40,17 +40,22 @@ const HarnessSamples = (() => {
     return status === filter;
   }
 
-  function renderItem(prompts, row) {
+  function renderItem(prompts, row, runKey) {
     const [doc, idx, ph, response, cut, extracted, gold, status, finish, tokens, error] = row;
-    const reasoning = response.slice(0, cut), answer = response.slice(cut);
     const head = h("div", {class: "head"},
       h("span", {class: "badge " + status, text: status}),
       h("span", {class: "mono", text: `doc ${doc}` + (idx ? ` · sample ${idx}` : "")}),
       h("span", {text: "gold: "}, h("b", {class: "mono", text: gold})),
       h("span", {text: "extracted: "}, h("b", {class: "mono", text: extracted === null ? "—" : extracted})),
       h("span", {class: "muted", text: `finish: ${finish || "?"} · ${tokens} tokens`}));
-    const item = h("article", {class: "sample", "data-doc": doc, "data-status": status}, head,
-      h("details", {}, h("summary", {text: "prompt"}), h("pre", {text: prompts[ph] || ""})));
+    const item = h("article", {class: "sample", "data-doc": doc, "data-status": status}, head);
+    if (response === null) {  // over the cell's text budget: listed, texts left in the record
+      item.append(h("div", {class: "muted no-text",
+        text: `Prompt and output not in this report (over the text budget); see runs/${runKey}/samples.jsonl.`}));
+      return item;
+    }
+    const reasoning = response.slice(0, cut), answer = response.slice(cut);
+    item.append(h("details", {}, h("summary", {text: "prompt"}), h("pre", {text: prompts[ph] || ""})));
     if (reasoning) item.append(h("details", {class: "reasoning"},
       h("summary", {text: `reasoning (${reasoning.length.toLocaleString()} characters, folded)`}), h("pre", {text: reasoning})));
     item.append(h("pre", {class: "answer", text: answer || (reasoning ? "(no answer after the reasoning)" : "(empty)")}));
@@ -115,7 +120,7 @@ const HarnessSamples = (() => {
       summary.setAttribute("data-count", String(rows.length));
       summary.textContent = `${state.model} × ${state.task} (run ${run.run_key}): ${rows.length} sample(s) match` +
         (rows.length ? `, showing ${start + 1}–${start + shown.length}` : "");
-      list.replaceChildren(...shown.map(r => renderItem(data.prompts, r)));
+      list.replaceChildren(...shown.map(r => renderItem(data.prompts, r, run.run_key)));
       if (pages > 1) {
         const prev = h("button", {type: "button", text: "‹ previous", disabled: state.page === 0});
         const next = h("button", {type: "button", text: "next ›", disabled: state.page >= pages - 1});
