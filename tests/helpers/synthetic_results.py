@@ -159,7 +159,7 @@ def write_run(root: Path, model: ModelSpec, task: TaskSpec, *, cap: int = 300, s
         "device": device, "model_revision": model.source.revision,
         "weights_hash": hashlib.sha256(model.id.encode()).hexdigest(),
         "model_spec": model.model_dump(mode="json"), "task_spec": task.model_dump(mode="json"),
-        "run_settings": {"backend": "vllm", "limit": None, "chunk_size": 256,
+        "run_settings": {"backend": "vllm", "limit": None, "chunk_size": 256, "synthetic": True,
                          "engine": {"tensor_parallel_size": 1, "pipeline_parallel_size": 1}},
         "data_files": {f: hashlib.sha256(f.encode()).hexdigest() for f in files},
         "seeds": {"fewshot": task.fewshot_seed, "sampling": model.generation.seed},
