@@ -51,18 +51,16 @@ def main() -> None:
         with open_page(claims.path, width=1280, height=1000) as (page, log):
             page.add_style_tag(content="nav.sections { position: static !important; }")
             page.locator(f"details#claim-{OPEN_CLAIM} > summary").click()
-            page.locator("details.claim").first.scroll_into_view_if_needed()
-            top = page.locator("header.top").bounding_box()
-            end = page.locator(f"details#claim-{OPEN_CLAIM}").bounding_box()
-            assert top and end and not log.console_errors and not log.foreign_requests
-            page.set_viewport_size({"width": 1280, "height": int(end["y"] + end["height"] + 20)})
-            page.screenshot(path=str(args.out / "report-claims.png"), full_page=False,
+            page.evaluate("() => window.scrollTo(0, 0)")
+            end = page.locator(f"details#claim-{OPEN_CLAIM}").bounding_box()  # page coordinates at scroll 0
+            assert end and not log.console_errors and not log.foreign_requests
+            page.screenshot(path=str(args.out / "report-claims.png"), full_page=True,
                             clip={"x": 0, "y": 0, "width": 1280, "height": end["y"] + end["height"] + 12})
         with open_page(heat.path, width=1100, height=900) as (page, log):
             figure = page.locator("figure.heatmap[data-group=mgsm]")
             figure.scroll_into_view_if_needed()
-            page.wait_for_function("document.querySelector('figure.heatmap img').naturalWidth > 0")
-            figure.screenshot(path=str(args.out / "report-heatmap.png"))
+            assert figure.locator("img").evaluate("i => i.decode().then(() => i.naturalWidth)") > 0
+            figure.locator("img").screenshot(path=str(args.out / "report-heatmap.png"))
             assert not log.console_errors and not log.foreign_requests
     print(args.out / "report-claims.png")
     print(args.out / "report-heatmap.png")

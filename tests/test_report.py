@@ -269,3 +269,46 @@ def test_claims_command_rebuilds_the_report(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == f"report: {root / 'report.html'}"
     assert (root / "report.html").is_file()
+
+
+def test_claims_adapter_reads_newer_verdict_fields() -> None:
+    from types import SimpleNamespace
+
+    from harness.claims import Verdict, load_ledger
+    from harness.claims.verdicts import Cell
+    from harness.report.claims_view import claims_view
+    from harness.report.render import environment
+
+    ledger = load_ledger(LEDGER, CATALOG)
+    claim = ledger.claims[0]
+    v = Verdict(claim.id, claim.source, claim.statement, claim.quote, claim.test.type, "deferred",
+                reason="needs a long-context task", unit="points", models_a=["llama-3.3-70b-instruct"],
+                models_b=["llama-4-scout-17b-16e-instruct"], tasks=["aime24", "gsm8k"],
+                cells=[Cell("aime24", "aime24", n_items=30, estimate=4.0, ci_low=1.0, ci_high=7.0, p_support=0.01),
+                       Cell("gsm8k", "gsm8k", status="missing")])  # fmt: skip
+    v.published = SimpleNamespace(verdict="supported", estimate=3.0, ci_low=None, ci_high=None, p_value=None,
+                                  reason="model cards", n_items=0)
+    v.headline_cell, v.p_direction = "aime24", "refute"
+    v.notes, v.problems = ["a note"], ["a problem"]
+    (article,) = [a for a in claims_view([v], ledger, CATALOG) if a.claims]
+    view = article.claims[0]
+    assert [e.kind for e in view.evidence] == ["measured", "published"]
+    assert view.evidence[0].p_label == "p (refute)" and view.evidence[1].verdict == "supported"
+    assert [c.headline for c in view.cells] == [True, False] and view.cells[0].p_value == 0.01
+    assert view.cells[1].p_value is None and view.thresholds == [-5.0]  # at_least, margin 5
+    assert (view.notes, view.problems, view.needs) == (["a note"], ["a problem"], "needs a long-context task")
+    assert article.counts["deferred"] == 1
+    html = environment(lambda m, t: True).get_template("claims.html.j2").render(
+        articles=[article], verdicts=["deferred"], forest={}, gpu="h100-80gb", claims_note="")
+    assert 'class="badge deferred"' in html and "published: supported" in html and "★ aime24" in html
+    assert "What it needs" in html and "evidence problem: a problem" in html
+
+
+def test_gpu_hours_come_from_the_plan_and_name_models_that_do_not_fit() -> None:
+    from harness.report.claims_view import GpuHours
+
+    hours, unplaceable = GpuHours(CATALOG, "a100-40gb", 1).total(
+        [("llama-3.1-405b-instruct", "gsm8k"), ("gemma-3-1b-it", "gsm8k"), ("gemma-3-1b-it", "math500")])
+    expected = sum(plan_model(CATALOG.models["gemma-3-1b-it"], [CATALOG.tasks[t]], "a100-40gb", 1).est_gpu_hours
+                   for t in ("gsm8k", "math500"))
+    assert unplaceable == ["llama-3.1-405b-instruct"] and hours == pytest.approx(expected, abs=0.01) and hours > 0

