@@ -20,7 +20,7 @@ from harness.cli import app
 from harness.config import load_catalog
 from harness.plan import plan_model
 from harness.report import build_report
-from harness.report.samples import reasoning_prefix, status_of
+from harness.report.samples import reasoning_prefix, rows, status_of
 from harness.report.views import heatmaps, reproduction, variant_groups
 from harness.store import Results, ResultsError
 
@@ -75,9 +75,9 @@ def test_cells_match_the_records(built) -> None:
     root, _, _, html = built
     data = page_data(html)
     columns = data["cells"]["columns"]
-    rows = [dict(zip(columns, r, strict=True)) for r in data["cells"]["rows"]]
+    cells = [dict(zip(columns, r, strict=True)) for r in data["cells"]["rows"]]
     reader = Results(root, CATALOG)
-    for row in rows:
+    for row in cells:
         run = reader.select(row["model"], row["task"]).chosen
         metric = reader.metrics(run)[0]
         samples = reader.samples(run)
@@ -87,10 +87,10 @@ def test_cells_match_the_records(built) -> None:
         assert row["weights_hash"] == run.manifest.weights_hash
         assert data["envs"][row["env"]]["packages"] == run.manifest.packages
     # arc_easy is a likelihood task: `acc` is primary and acc_norm is kept beside it.
-    arc = next(r for r in rows if r["task"] == "arc_easy")
+    arc = next(r for r in cells if r["task"] == "arc_easy")
     assert arc["metric"] == "acc" and set(arc["other_metrics"]) == {"acc_norm"}
     # Published references are joined as the leaderboard does (same model, same task).
-    ref = next(r for r in rows if r["model"] == "qwen3-8b-think" and r["task"] == "aime24")
+    ref = next(r for r in cells if r["model"] == "qwen3-8b-think" and r["task"] == "aime24")
     assert ref["ref_score"] == 76.0 and ref["delta"] == pytest.approx(100 * ref["score"] - 76.0, abs=1e-3)
 
 
@@ -99,16 +99,17 @@ def test_samples_payload_holds_every_graded_item(built) -> None:
     payload = inline_payload(html, "aime24")
     reader = Results(root, CATALOG)
     for model in SMALL_MODELS:
-        rows = payload["models"][model]["rows"]
+        listed = rows(payload, model)
         samples = reader.samples(reader.select(model, "aime24").chosen)
-        assert len(rows) == len(samples) == synthetic.samples_per_cell[(model, "aime24")] == 30 * 16
-        assert sum(r[7] == "truncated" for r in rows) == synthetic.truncated[(model, "aime24")]
-        assert sum(r[7] == "error" for r in rows) == synthetic.errors[(model, "aime24")]
-        assert sum(r[7] == "correct" for r in rows) == sum(s.correct for s in samples)
+        assert len(listed) == len(samples) == synthetic.samples_per_cell[(model, "aime24")] == 30 * 16
+        assert sum(r[7] == "truncated" for r in listed) == synthetic.truncated[(model, "aime24")]
+        assert sum(r[7] == "error" for r in listed) == synthetic.errors[(model, "aime24")]
+        assert sum(r[7] == "correct" for r in listed) == sum(s.correct for s in samples)
+        assert [(r[0], r[1]) for r in listed] == [(s.doc_id, s.sample_idx) for s in samples]
     # Reasoning is folded: the prefix ends where the answer starts.
-    think = next(r for r in payload["models"]["qwen3-8b-think"]["rows"] if r[7] == "correct")
+    think = next(r for r in rows(payload, "qwen3-8b-think") if r[7] == "correct")
     assert think[3][: think[4]].startswith("<think>") and think[3][think[4]:].strip().startswith("The answer is")
-    plain = payload["models"]["llama-3.1-8b-instruct"]["rows"][0]
+    plain = rows(payload, "llama-3.1-8b-instruct")[0]
     assert plain[4] == 0
     # Prompts are stored once per hash; the hostile one is data inside the payload, not markup in the page.
     assert any(HOSTILE in p for p in payload["prompts"].values())
@@ -211,14 +212,14 @@ def test_text_budget_keeps_every_item_listed_and_the_wrong_ones_first(tmp_path: 
     for task in ("gsm8k", "aime24"):
         payload = inline_payload(html, task)
         for model in ("qwen3-8b-think", "llama-3.1-8b-instruct"):
-            rows = payload["models"][model]["rows"]
+            listed = rows(payload, model)
             samples = reader.samples(reader.select(model, task).chosen)
-            assert len(rows) == synthetic.samples_per_cell[(model, task)]  # every sample is listed
-            assert [r[7] for r in rows] == [status_of(s) for s in samples]
-            with_text = [r for r in rows if r[3] is not None]
+            assert len(listed) == synthetic.samples_per_cell[(model, task)]  # every sample is listed
+            assert [r[7] for r in listed] == [status_of(s) for s in samples]
+            with_text = [r for r in listed if r[3] is not None]
             size = sum(len(payload["prompts"][r[2]]) + len(r[3]) for r in with_text)
-            assert 0 < len(with_text) < len(rows) and size <= 24 * 1024
-            not_correct = [r for r in rows if r[7] != "correct"]
+            assert 0 < len(with_text) < len(listed) and size <= 24 * 1024
+            not_correct = [r for r in listed if r[7] != "correct"]
             # Samples that are not correct get their texts before any correct one does.
             if any(r[7] == "correct" for r in with_text):
                 assert all(r[3] is not None for r in not_correct)
@@ -245,6 +246,29 @@ def test_fast_sample_reading_keeps_the_reader_contract(tmp_path: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(ResultsError, match=r"samples.jsonl:2: written with results schema 99"):
         Results(root).samples(next(iter(Results(root).selections().values())).chosen)
+
+
+def test_a_rebuild_reuses_the_pages_of_unchanged_runs(tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "results"
+    write_results(root, CATALOG, ["qwen3-8b-think", "gemma-3-4b-it"], ["gsm8k", "mgsm_en", "mgsm_de"], cap=30)
+    build = lambda: build_report(root, catalog=CATALOG, ledger_path=LEDGER, inline_max_samples=50)  # noqa: E731
+    first = build()
+    def pages(summary) -> dict[str, str]:  # without the stamp line, which holds the runs' file times
+        return {p.name: re.sub(r"<!-- harness-samples .*-->", "", p.read_text(encoding="utf-8"))
+                for p in summary.sample_pages}  # fmt: skip
+
+    before = pages(first)
+    assert "samples (wait; 0 of 3 task pages reused)" in first.seconds
+    second = build()
+    assert "samples (wait; 3 of 3 task pages reused)" in second.seconds
+    assert second.n_samples == first.n_samples and second.path.read_text(encoding="utf-8").count("samples/") >= 3
+    run = Results(root).select("gemma-3-4b-it", "mgsm_de").chosen
+    os.utime(run.dir.samples_path, ns=(1, 1))  # the run's samples were rewritten (re-graded)
+    third = build()
+    assert "samples (wait; 2 of 3 task pages reused)" in third.seconds
+    assert pages(third) == before and len(before) == 3  # re-packed to the same content
 
 
 def test_cli_report_and_its_errors(tmp_path: Path) -> None:

@@ -24,16 +24,20 @@ from harness.report import claims_view as cv
 from harness.report.data import CellRow, attach_references, collect_cells, default_references
 from harness.report.figures import Figure, FigureWriter
 from harness.report.jobs import executor
-from harness.report.render import page_data, render_report, safe_json, write_samples_page
+from harness.report.render import code_version, page_data, render_report, safe_json, write_samples_page
 from harness.report.samples import (
     INLINE_MAX_BYTES,
     INLINE_MAX_SAMPLES,
     TEXT_BUDGET,
     Reader,
+    RunRef,
+    TaskSamples,
     finish_index,
     pack_task,
+    page_key,
     plan_samples,
     read_run_samples,
+    reuse_page,
 )
 from harness.report.views import (
     DEFAULT_TOLERANCE,
@@ -88,6 +92,26 @@ def _clear(folder: Path, pattern: str) -> None:
         for old in folder.glob(pattern):
             if old.is_file():
                 old.unlink()
+
+
+def _reusable_pages(pages_dir: Path, refs: dict[str, list[RunRef]], cell_budget: int, root: Path,
+                    inline: bool) -> tuple[dict[str, TaskSamples], dict[str, str]]:  # fmt: skip
+    """Sample pages of an earlier build whose runs are unchanged (reused as they are), and the key of
+    every task's page. Pages of tasks no longer in the results are removed."""
+    if pages_dir.is_dir():
+        for old in pages_dir.glob("*.html"):
+            if inline or old.stem not in refs:
+                old.unlink()
+    if inline:
+        return {}, {}
+    code = code_version()
+    keys = {task: page_key(task, rs, cell_budget, root, code) for task, rs in refs.items()}
+    reused = {}
+    for task, key in keys.items():
+        found = reuse_page(pages_dir / f"{task}.html", key)
+        if found is not None:
+            reused[task] = found
+    return reused, keys
 
 
 def _variant_rows(rows: list[CellRow], groups: list[VariantGroup]) -> list[dict[str, Any]]:
@@ -178,24 +202,25 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
     attach_references(rows, default_references(catalog))
     refs, inline, cell_budget = plan_samples(selections, inline_max_samples=inline_max_samples,
                                              text_budget=text_budget)  # fmt: skip
-    n_samples = sum(r.n_samples for rs in refs.values() for r in rs)
-    if workers is None:  # worker processes pay off only for many samples
-        workers = min(os.cpu_count() or 1, 8) if n_samples >= PARALLEL_MIN_SAMPLES else 1
-    ledger = None if verdicts is not None else ledger_path or default_ledger()
     writer = FigureWriter(out, f"{files_dir.name}/figures")
     _clear(writer.dir, "*.png")
     _clear(writer.dir, "*.svg")
     pages_dir = files_dir / "samples"
-    _clear(pages_dir, "*.html")
     page_writer = partial(write_samples_page, pages_dir, f"../../{out.name}")
+    reused, keys = _reusable_pages(pages_dir, refs, cell_budget, results_dir, inline)
+    to_pack = {task: rs for task, rs in refs.items() if task not in reused}
+    n_samples = sum(r.n_samples for rs in to_pack.values() for r in rs)
+    if workers is None:  # worker processes pay off only for many samples
+        workers = min(os.cpu_count() or 1, 8) if n_samples >= PARALLEL_MIN_SAMPLES else 1
+    ledger = None if verdicts is not None else ledger_path or default_ledger()
     lap("read")
     with executor(workers) as pool:
         # Claims and samples go to the workers first; the figures are drawn here meanwhile.
         claims_job = pool.submit(cv.evaluate_claims, ledger, results_dir, catalog) if ledger else None
         read: Reader = (partial(read_run_samples, results_dir) if workers > 1
                         else (lambda key: reader.samples(key, cache=False)))  # fmt: skip
-        sample_jobs = [pool.submit(pack_task, task, rs, read, cell_budget, None if inline else page_writer)
-                       for task, rs in refs.items()]  # fmt: skip
+        sample_jobs = [pool.submit(pack_task, task, rs, read, cell_budget, None if inline else page_writer,
+                                   keys.get(task, "")) for task, rs in to_pack.items()]  # fmt: skip
         lap("jobs submitted (in-process: claims and samples done)" if workers <= 1 else "jobs submitted")
         figs = _section_figures(rows, writer, tolerance)
         lap("figures")
@@ -207,10 +232,10 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
         lap("claims (wait)")
         figs["forest"] = _forest_figures(articles, writer)
         lap("forest plots")
-        packed = [job.result() for job in sample_jobs]
-    samples = finish_index(packed, inline, cell_budget, page_writer,
+        packed = [job.result() for job in sample_jobs] + list(reused.values())
+    samples = finish_index(sorted(packed, key=lambda t: t.task), inline, cell_budget, page_writer,
                            lambda task: f"{files_dir.name}/samples/{task}.html", inline_max_bytes)
-    lap("samples (wait)")
+    lap(f"samples (wait; {len(reused)} of {len(refs)} task pages reused)")
     available = {(m, t) for t, info in samples.tasks.items() for m in info.counts}
     problems = describe_problems(reader.problems, limit=200)
     n = {"models": len({r.model for r in rows}), "tasks": len({r.task for r in rows}), "cells": len(rows),

@@ -104,12 +104,29 @@ def render_report(context: dict[str, Any], has_run: Callable[[str, str], bool]) 
         css=static("report.css"), report_js=static("report.js"), samples_js=static("samples.js"), **context)
 
 
-def write_samples_page(pages_dir: Path, back: str, task: str, blob: str, counts: dict[str, dict[str, int]]) -> Path:
-    """One self-contained page with a task's samples (`<report>/samples/<task>.html`)."""
+def code_version() -> str:
+    """A hash of the report's templates and static files (and the harness version): part of the key
+    under which sample pages are reused, so a changed viewer rewrites them."""
+    import hashlib
+
+    from harness import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    for folder in ("templates", "static"):
+        for path in sorted((HERE / folder).iterdir()):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_samples_page(pages_dir: Path, back: str, task: str, blob: str, counts: dict[str, dict[str, int]],
+                       stamp: dict[str, Any]) -> Path:  # fmt: skip
+    """One self-contained page with a task's samples (`<report>/samples/<task>.html`); its second line
+    is a stamp (key, counts, sizes) that lets the next build reuse it (`samples.reuse_page`)."""
     pages_dir.mkdir(parents=True, exist_ok=True)
+    stamp_json = json.dumps({**stamp, "counts": counts}, separators=(",", ":")).replace("--", "-\\u002d")
     html = environment().get_template("samples_page.html.j2").render(
         css=static("report.css"), samples_js=static("samples.js"), task=task, blob=blob, back=back,
-        counts=counts, n_samples=sum(sum(c.values()) for c in counts.values()),
+        counts=counts, n_samples=sum(sum(c.values()) for c in counts.values()), stamp_json=stamp_json,
         index_json=safe_json({task: {"counts": counts, "page": None}}))
     path = pages_dir / f"{task}.html"
     atomic_write_text(path, html)

@@ -39,7 +39,7 @@ MIN_CELL_TEXT = 24 * 2**10
 STATUSES = ("correct", "wrong", "truncated", "ungradable", "error")
 Counts = dict[str, dict[str, int]]  # model -> status -> samples
 Reader = Callable[[str], list[SampleRecord]]  # run key -> its samples, validated by the store
-PageWriter = Callable[[str, str, Counts], Path]  # (task, base64 payload, counts) -> written page
+PageWriter = Callable[[str, str, Counts, dict[str, Any]], Path]  # (task, payload, counts, stamp) -> page
 
 
 @dataclass(frozen=True)
@@ -123,32 +123,42 @@ def _with_text(samples: list[SampleRecord], budget: int) -> set[int]:
 def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
                 cell_budget: int) -> tuple[bytes, Counts, int]:
     """gzip(JSON) of a task's samples over its runs, the status counts per model, and how many
-    samples were listed without their texts."""
+    samples were listed without their texts.
+
+    Per model the samples are stored column by column (cheap to build and to encode for millions of
+    samples); `texts` maps a sample's position to [prompt hash, response, reasoning prefix length].
+    `rows(payload, model)` turns them back into one row per sample, as the viewer does."""
     prompts: dict[str, str] = {}
     models: dict[str, Any] = {}
     counts: Counts = {}
     left_out = 0
     for ref, samples in runs:
-        rows, tally = [], dict.fromkeys(STATUSES, 0)
-        texts = _with_text(samples, cell_budget)
+        status = [status_of(s) for s in samples]
+        texts: dict[int, list[Any]] = {}
+        for i in sorted(_with_text(samples, cell_budget)):
+            s = samples[i]
+            key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
+            prompts.setdefault(key, s.prompt)
+            texts[i] = [key, s.response, reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
         left_out += len(samples) - len(texts)
-        for i, s in enumerate(samples):
-            status = status_of(s)
-            tally[status] += 1
-            if i in texts:
-                key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
-                prompts.setdefault(key, s.prompt)
-                text: list[Any] = [key, s.response,
-                                   reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
-            else:
-                text = [None, None, 0]
-            rows.append([s.doc_id, s.sample_idx, *text, s.extracted, s.gold, status, s.finish_reason,
-                         s.output_tokens, s.error])  # fmt: skip
-        models[ref.model] = {"run_key": ref.run_key, "rows": rows}
-        counts[ref.model] = tally
+        models[ref.model] = {
+            "run_key": ref.run_key, "doc": [s.doc_id for s in samples], "idx": [s.sample_idx for s in samples],
+            "extracted": [s.extracted for s in samples], "gold": [s.gold for s in samples], "status": status,
+            "finish": [s.finish_reason for s in samples], "tokens": [s.output_tokens for s in samples],
+            "error": [s.error for s in samples], "texts": texts,
+        }  # fmt: skip
+        counts[ref.model] = {k: status.count(k) for k in STATUSES}
     payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
                          separators=(",", ":"))  # fmt: skip
     return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts, left_out
+
+
+def rows(payload: dict[str, Any], model: str) -> list[list[Any]]:
+    """One model's samples as rows: doc_id, sample_idx, prompt hash, response, reasoning prefix length,
+    extracted, gold, status, finish reason, output tokens, error (texts None when left out)."""
+    m = payload["models"][model]
+    return [[m["doc"][i], m["idx"][i], *m["texts"].get(str(i), [None, None, 0]), m["extracted"][i], m["gold"][i],
+             m["status"][i], m["finish"][i], m["tokens"][i], m["error"][i]] for i in range(len(m["doc"]))]
 
 
 def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[RunRef]]:
@@ -170,15 +180,49 @@ def read_run_samples(root: Path, run_key: str) -> list[SampleRecord]:
     return RunDir(root, run_key).read_samples()
 
 
-def pack_task(task: str, refs: list[RunRef], read: Reader, cell_budget: int,
-              page_writer: PageWriter | None) -> TaskSamples:  # fmt: skip
-    """One task's payload: returned inline, or written as its page when `page_writer` is given."""
+def pack_task(task: str, refs: list[RunRef], read: Reader, cell_budget: int, page_writer: PageWriter | None,
+              key: str = "") -> TaskSamples:  # fmt: skip
+    """One task's payload: returned inline, or written as its page when `page_writer` is given (with a
+    stamp holding `key`, so that the next build can reuse the page while its runs are unchanged)."""
     blob, counts, left_out = encode_task(task, [(r, read(r.run_key)) for r in refs], cell_budget)
     encoded = base64.b64encode(blob).decode("ascii")
     if page_writer is not None:
-        page_writer(task, encoded, counts)
+        page_writer(task, encoded, counts, {"key": key, "size": len(blob), "left_out": left_out})
         return TaskSamples(task, counts, None, None, len(blob), left_out)
     return TaskSamples(task, counts, encoded, None, len(blob), left_out)
+
+
+def page_key(task: str, refs: list[RunRef], cell_budget: int, root: Path, code: str) -> str:
+    """What a task's page depends on: its runs (key, samples file size and time), the text budget and
+    the report's own code (`code`). A page stamped with the same key is reused as it is."""
+    from harness.store import RunDir
+
+    parts: list[Any] = [task, cell_budget, code]
+    for r in refs:
+        stat = RunDir(root, r.run_key).samples_path.stat()
+        parts.append([r.model, r.run_key, r.reasoning_format, r.think_in_prompt, stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+STAMP = "<!-- harness-samples "
+
+
+def reuse_page(path: Path, key: str) -> TaskSamples | None:
+    """The index entry of an existing page whose stamp matches `key`, or None."""
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as fh:
+        for _ in range(3):
+            line = fh.readline()
+            if line.startswith(STAMP):
+                try:
+                    stamp = json.loads(line[len(STAMP):].rsplit("-->", 1)[0])
+                except ValueError:
+                    return None
+                if stamp.get("key") != key:
+                    return None
+                return TaskSamples(path.stem, stamp["counts"], None, None, int(stamp["size"]), int(stamp["left_out"]))
+    return None
 
 
 def plan_samples(selections: dict[tuple[str, str], Selection], *, inline_max_samples: int = INLINE_MAX_SAMPLES,
@@ -200,7 +244,7 @@ def finish_index(packed: list[TaskSamples], inline: bool, cell_budget: int, page
     if inline and sum(t.size for t in packed) > inline_max_bytes:
         index.inline = False  # few samples but long ones
         for t in packed:
-            page_writer(t.task, t.blob or "", t.counts)
+            page_writer(t.task, t.blob or "", t.counts, {"key": "", "size": t.size, "left_out": t.texts_left_out})
             t.blob, t.page = None, page_path(t.task)
     return index
 

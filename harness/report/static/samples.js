@@ -33,6 +33,15 @@ const HarnessSamples = (() => {
     return cache.get(task);
   }
 
+  /* A model's samples are stored column by column; rows are built once per model (as samples.rows does). */
+  const rowCache = new WeakMap();
+  function rowsOf(run) {
+    if (!rowCache.has(run)) rowCache.set(run, run.doc.map((doc, i) => [doc, run.idx[i],
+      ...(run.texts[i] || [null, null, 0]), run.extracted[i], run.gold[i], run.status[i], run.finish[i],
+      run.tokens[i], run.error[i]]));
+    return rowCache.get(run);
+  }
+
   function matches(row, filter) {
     const status = row[7];
     if (filter === "all") return true;
@@ -113,7 +122,7 @@ const HarnessSamples = (() => {
       if (mine !== seq) return;
       const run = data && data.models[state.model];
       if (!run) { summary.textContent = "No samples for this model."; return; }
-      const rows = run.rows.filter(r => matches(r, state.filter));
+      const rows = rowsOf(run).filter(r => matches(r, state.filter));
       const pages = Math.max(1, Math.ceil(rows.length / PAGE));
       state.page = Math.min(state.page, pages - 1);
       const start = state.page * PAGE, shown = rows.slice(start, start + PAGE);
