@@ -56,7 +56,7 @@ def main() -> None:
             assert end and not log.console_errors and not log.foreign_requests
             page.screenshot(path=str(args.out / "report-claims.png"), full_page=True,
                             clip={"x": 0, "y": 0, "width": 1280, "height": end["y"] + end["height"] + 12})
-        with open_page(heat.path, width=1100, height=900) as (page, log):
+        with open_page(heat.path, width=1100, height=900, scale=2) as (page, log):
             figure = page.locator("figure.heatmap[data-group=mgsm]")
             figure.scroll_into_view_if_needed()
             assert figure.locator("img").evaluate("i => i.decode().then(() => i.naturalWidth)") > 0

@@ -22,17 +22,17 @@ def heatmap_figure(h: Heatmap) -> Any:
 
     plt = pyplot()
     n_models, n_langs = len(h.models), len(h.languages)
-    values = np.array([[np.nan if v is None else v for v in row] for row in h.scores], dtype=float)
+    values = np.array([[np.nan if v is None else 100 * v for v in row] for row in h.scores], dtype=float)
     fig, ax = plt.subplots(figsize=(min(2.2 + 0.36 * n_langs, 48), 0.9 + 0.26 * n_models))
     cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=100.0, aspect="auto")
     ax.set_xticks(range(n_langs), h.languages, rotation=90 if n_langs > 30 else 0)
     ax.set_yticks(range(n_models), h.models)
     ax.grid(False)
     ax.set_title(f"{h.title}: accuracy (%) by language")
     if n_langs * n_models <= MAX_ANNOTATED:
         annotate_heat(ax, h.scores, 6.5 if n_langs > 15 else 7.5)
-    fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="accuracy")
+    fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="accuracy (%)")
     return fig
 
 

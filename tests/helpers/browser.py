@@ -51,7 +51,7 @@ class PageLog:
 
 
 @contextmanager
-def open_page(path: Path, *, width: int = 1400, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
+def open_page(path: Path, *, width: int = 1400, height: int = 900, scale: float = 1) -> Iterator[tuple[Any, PageLog]]:
     """Open `path` in headless Chromium with networking off; yields (page, log)."""
     from playwright.sync_api import sync_playwright
 
@@ -62,7 +62,8 @@ def open_page(path: Path, *, width: int = 1400, height: int = 900) -> Iterator[t
     log = PageLog(path.parent)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        context = browser.new_context(offline=True, viewport={"width": width, "height": height})
+        context = browser.new_context(offline=True, viewport={"width": width, "height": height},
+                                      device_scale_factor=scale)
         page = context.new_page()
         page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: log.page_errors.append(str(e)))

@@ -103,7 +103,8 @@ def write_run(root: Path, model: ModelSpec, task: TaskSpec, *, cap: int = 300, s
     items = n_items(task, cap)
     k = task.samples or model.generation.samples or 1
     run_key = hashlib.sha256(f"{model.id}|{task.id}|{seed}".encode()).hexdigest()[:16]
-    difficulty = (_stable(task.id) % 100) / 60 - 0.5 + (1.2 if task.id.startswith("aime") else 0.0)
+    # One difficulty per benchmark (all languages of MGSM alike), so languages differ by their penalty.
+    difficulty = (_stable(task.group or task.id) % 100) / 60 - 0.5 + (1.2 if task.id.startswith("aime") else 0.0)
     logit = _ability(model) - difficulty - LANG_PENALTY.get(task.language, 0.7)
     p = 1 / (1 + math.exp(-logit))
     mean_tokens = _tokens(model)
