@@ -23,7 +23,8 @@ def heatmap_figure(h: Heatmap) -> Any:
     plt = pyplot()
     n_models, n_langs = len(h.models), len(h.languages)
     values = np.array([[np.nan if v is None else 100 * v for v in row] for row in h.scores], dtype=float)
-    fig, ax = plt.subplots(figsize=(min(2.2 + 0.36 * n_langs, 48), 0.9 + 0.26 * n_models))
+    # Wide enough for the title and colour bar with two languages; at most 48 inches with 120.
+    fig, ax = plt.subplots(figsize=(min(max(2.2 + 0.36 * n_langs, 5.0), 48), 0.9 + 0.26 * n_models))
     cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=100.0, aspect="auto")
     ax.set_xticks(range(n_langs), h.languages, rotation=90 if n_langs > 30 else 0)
