@@ -70,9 +70,10 @@ def forest_figure(claim: ClaimView) -> Any:
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     unit = "points above chance" if coverage else claim.unit or "points"
-    bound = "k" if claim.lower_is_better else "margin"
-    dashed = f"; dashed: {bound} " + ", ".join(f"{t:+g}" if not claim.lower_is_better else f"{t:g}"
-                                               for t in claim.thresholds)  # fmt: skip
+    if claim.lower_is_better:
+        dashed = "; dashed: k = " + ", ".join(f"{t:g}" for t in claim.thresholds)
+    else:
+        dashed = "; dashed: margin " + ", ".join(f"{t:+g}" for t in claim.thresholds)
     ax.set_xlabel(f"{unit} (lower is better){dashed}" if claim.lower_is_better else f"{unit}, 95% interval{dashed}")
     more = f" ({hidden} more cells in the table)" if hidden else ""
     ax.set_title(f"{claim.id}{more}", loc="left")
