@@ -105,16 +105,18 @@ def render_report(context: dict[str, Any], has_run: Callable[[str, str], bool]) 
 
 
 def code_version() -> str:
-    """A hash of the report's templates and static files (and the harness version): part of the key
-    under which sample pages are reused, so a changed viewer rewrites them."""
+    """A hash of the code that makes a sample page (its packing, templates and static files) and the
+    harness version: part of the key under which pages are reused, so changed code rewrites them."""
     import hashlib
 
     from harness import __version__
 
     digest = hashlib.sha256(__version__.encode())
+    files = [HERE / "samples.py", HERE / "render.py"]
     for folder in ("templates", "static"):
-        for path in sorted((HERE / folder).iterdir()):
-            digest.update(path.read_bytes())
+        files += sorted((HERE / folder).iterdir())
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
