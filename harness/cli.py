@@ -65,14 +65,14 @@ def split_ids(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def rebuild_report(results: Path, verdicts: Any = None) -> str:
+def rebuild_report(results: Path, verdicts: Any = None, catalog: Any = None) -> str:
     """Rebuild `<results>/report.html` at the end of `run` and `claims`; returns the line to print.
 
     A report that cannot be built is said, never fatal: the records the command wrote are saved."""
     from harness.report import build_report
 
     try:
-        return f"report: {build_report(results, verdicts=verdicts).path}"
+        return f"report: {build_report(results, verdicts=verdicts, catalog=catalog).path}"
     except Exception as exc:  # noqa: BLE001 - the command's own results are already on disk
         if os.environ.get("HARNESS_DEBUG"):
             raise
@@ -118,7 +118,7 @@ def run(
             scores = ", ".join(f"{m.metric}={m.score:.3f} (n={m.n})" for m in o.metrics)
             typer.echo(f"{o.model} × {o.task}: {scores} [{o.status}, run {o.run_key}]")
     typer.echo(f"leaderboard: {results_dir / 'leaderboard.csv'}")
-    typer.echo(rebuild_report(results_dir))
+    typer.echo(rebuild_report(results_dir, catalog=catalog))
     if failed:
         # Bad input only (missing data, unknown GPU type) → 2; anything that broke at run time → 1.
         raise typer.Exit(2 if all(o.exit_code == 2 for o in failed) else 1)
@@ -221,7 +221,7 @@ def claims(
         counts[v.verdict] = counts.get(v.verdict, 0) + 1
     typer.echo(", ".join(f"{k}: {n}" for k, n in sorted(counts.items())))
     typer.echo(f"wrote {csv_path} and {md_path}")
-    typer.echo(rebuild_report(results, (verdicts, ledger)))
+    typer.echo(rebuild_report(results, (verdicts, ledger), catalog))
 
 
 @app.command()

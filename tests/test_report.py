@@ -286,6 +286,34 @@ def test_cli_report_and_its_errors(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "none.yaml: no such file" in bad.output
 
 
+def test_run_command_ends_with_the_rebuilt_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.runner
+    from harness.runner import Outcome
+
+    def fake_run(spec, catalog, *, results=None, **kwargs):  # writes records as a run would, no engine
+        write_results(results, catalog, ["gemma-3-270m"], ["gsm8k", "arc_easy"], cap=5)
+        return [Outcome("gemma-3-270m", t, "k", "complete") for t in ("gsm8k", "arc_easy")]
+
+    monkeypatch.setattr(harness.runner, "run", fake_run)
+    root = tmp_path / "results"
+    result = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "smoke.yaml"), "--results", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-2:] == [f"leaderboard: {root / 'leaderboard.csv'}", f"report: {root / 'report.html'}"]
+    assert "gemma-3-270m" in (root / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_report_that_cannot_be_built_does_not_fail_the_command(tmp_path: Path) -> None:
+    from harness.cli import rebuild_report
+
+    root = tmp_path / "results"
+    (root / "runs" / "k").mkdir(parents=True)
+    (root / "runs" / "k" / "manifest.json").write_text("{not json")  # a damaged record: bad input
+    line = rebuild_report(root)
+    assert line.startswith("report: not rebuilt (") and "manifest.json: unreadable JSON" in line
+    assert line.endswith(f"run `harness report --results {root}`")
+
+
 def test_claims_command_rebuilds_the_report(tmp_path: Path) -> None:
     root = tmp_path / "results"
     write_results(root, CATALOG, ["gemma-3-4b-it"], ["gsm8k"], cap=20)
