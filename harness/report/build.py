@@ -7,6 +7,10 @@ derived from the records; no GPU, no network. Files written:
     <out>                              the report (self-contained)
     <out without suffix>/figures/      every figure as PNG and SVG
     <out without suffix>/samples/      one page per task, only when samples are too many to inline
+
+Sample pages of runs that have not changed since the last build are reused (see
+`harness.report.samples.page_key`). Builds into the same place take turns (a file lock), so Slurm
+array jobs that finish together each leave a whole report.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from harness.report.views import (
     reproduction,
     variant_groups,
 )
-from harness.store import Results, atomic_write_text
+from harness.store import Results, atomic_write_text, file_lock
 from harness.store.results import describe_problems
 
 if TYPE_CHECKING:
@@ -185,23 +189,48 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
     """
     from harness.config import load_catalog
 
-    clock, seconds = time.perf_counter(), {}
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        seconds[stage] = round(now - clock, 3)
-        clock = now
-
+    opts = Options(gpu, gpus_per_node, tolerance, inline_max_samples, inline_max_bytes, text_budget, workers)
     out = out or results_dir / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(out.parent / f".{out.name}.lock"):
+        return _build(results_dir, out, catalog or load_catalog(), ledger_path, verdicts, opts)
+
+
+@dataclass(frozen=True)
+class Options:
+    gpu: str
+    gpus_per_node: int
+    tolerance: float
+    inline_max_samples: int
+    inline_max_bytes: int
+    text_budget: int
+    workers: int | None
+
+
+class Stopwatch:
+    """Seconds per stage of a build, for the caller (`ReportSummary.seconds`)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._clock, 3)
+        self._clock = now
+
+
+def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | None,
+           verdicts: tuple[list[Verdict], Ledger] | None, opts: Options) -> ReportSummary:
+    watch = Stopwatch()
+    lap = watch.lap
     files_dir = out.with_suffix("")
-    catalog = catalog or load_catalog()
     reader = Results(results_dir, catalog)
     selections = reader.selections()
     rows = collect_cells(reader)
     attach_references(rows, default_references(catalog))
-    refs, inline, cell_budget = plan_samples(selections, inline_max_samples=inline_max_samples,
-                                             text_budget=text_budget)  # fmt: skip
+    refs, inline, cell_budget = plan_samples(selections, inline_max_samples=opts.inline_max_samples,
+                                             text_budget=opts.text_budget)  # fmt: skip
     writer = FigureWriter(out, f"{files_dir.name}/figures")
     _clear(writer.dir, "*.png")
     _clear(writer.dir, "*.svg")
@@ -210,6 +239,7 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
     reused, keys = _reusable_pages(pages_dir, refs, cell_budget, results_dir, inline)
     to_pack = {task: rs for task, rs in refs.items() if task not in reused}
     n_samples = sum(r.n_samples for rs in to_pack.values() for r in rs)
+    workers = opts.workers
     if workers is None:  # worker processes pay off only for many samples
         workers = min(os.cpu_count() or 1, 8) if n_samples >= PARALLEL_MIN_SAMPLES else 1
     ledger = None if verdicts is not None else ledger_path or default_ledger()
@@ -222,19 +252,19 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
         sample_jobs = [pool.submit(pack_task, task, rs, read, cell_budget, None if inline else page_writer,
                                    keys.get(task, "")) for task, rs in to_pack.items()]  # fmt: skip
         lap("jobs submitted (in-process: claims and samples done)" if workers <= 1 else "jobs submitted")
-        figs = _section_figures(rows, writer, tolerance)
+        figs = _section_figures(rows, writer, opts.tolerance)
         lap("figures")
         if claims_job is not None:
             verdicts = claims_job.result()
-        articles = None if verdicts is None else cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=gpu,
-                                                                gpus_per_node=gpus_per_node)  # fmt: skip
+        articles = None if verdicts is None else cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=opts.gpu,
+                                                                gpus_per_node=opts.gpus_per_node)  # fmt: skip
         claims_note = "" if articles is not None else NO_LEDGER
         lap("claims (wait)")
         figs["forest"] = _forest_figures(articles, writer)
         lap("forest plots")
         packed = [job.result() for job in sample_jobs] + list(reused.values())
     samples = finish_index(sorted(packed, key=lambda t: t.task), inline, cell_budget, page_writer,
-                           lambda task: f"{files_dir.name}/samples/{task}.html", inline_max_bytes)
+                           lambda task: f"{files_dir.name}/samples/{task}.html", opts.inline_max_bytes)
     lap(f"samples (wait; {len(reused)} of {len(refs)} task pages reused)")
     available = {(m, t) for t, info in samples.tasks.items() for m in info.counts}
     problems = describe_problems(reader.problems, limit=200)
@@ -243,7 +273,7 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
          "synthetic": sum(r.synthetic for r in rows)}  # fmt: skip
     context = {
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "results_dir": str(results_dir),
-        "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": gpu,
+        "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": opts.gpu,
         "verdicts": [v for v in cv.VERDICT_ORDER if any(a.counts.get(v) for a in articles or [])],
         "problems": problems, "samples": samples, "samples_dir": f"{files_dir.name}/samples",
         "sample_texts_left_out": samples.texts_left_out, "cell_text_kib": samples.cell_text_budget // 1024,
@@ -256,7 +286,7 @@ def build_report(results_dir: Path, out: Path | None = None, *, catalog: Catalog
     figures = [writer.report_dir / f for fig in _all_figures(figs) for f in (fig.png, fig.svg)]
     pages = sorted(pages_dir.glob("*.html")) if not samples.inline else []
     return ReportSummary(out, files_dir, figures, pages, n["models"], n["tasks"], n["cells"], n["samples"],
-                         n["claims"], len(html.encode("utf-8")), seconds, problems)  # fmt: skip
+                         n["claims"], len(html.encode("utf-8")), watch.seconds, problems)  # fmt: skip
 
 
 def _all_figures(figs: dict[str, Any]) -> list[Figure]:
