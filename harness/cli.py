@@ -65,6 +65,21 @@ def split_ids(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def rebuild_report(results: Path, verdicts: Any = None, catalog: Any = None) -> str:
+    """Rebuild `<results>/report.html` at the end of `run` and `claims`; returns the line to print.
+
+    A report that cannot be built is said, never fatal: the records the command wrote are saved."""
+    from harness.report import build_report
+
+    try:
+        return f"report: {build_report(results, verdicts=verdicts, catalog=catalog).path}"
+    except Exception as exc:  # noqa: BLE001 - the command's own results are already on disk
+        if os.environ.get("HARNESS_DEBUG"):
+            raise
+        text = exc.one_line() if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
+        return f"report: not rebuilt ({text}); run `harness report --results {results}`"
+
+
 @app.command()
 @guarded
 def validate(config: ConfigArg) -> None:
@@ -109,6 +124,7 @@ def run(
             scores = ", ".join(f"{m.metric}={m.score:.3f} (n={m.n})" for m in o.metrics)
             typer.echo(f"{o.model} × {o.task}: {scores} [{o.status}, run {o.run_key}]")
     typer.echo(f"leaderboard: {results_dir / 'leaderboard.csv'}")
+    typer.echo(rebuild_report(results_dir, catalog=catalog))
     if failed:
         # Bad input only (missing data, unknown GPU type) → 2; anything that broke at run time → 1.
         raise typer.Exit(2 if all(o.exit_code == 2 for o in failed) else 1)
@@ -223,6 +239,7 @@ def claims(
     for line in summary:
         typer.echo(line)
     typer.echo(f"wrote {csv_path} and {md_path}")
+    typer.echo(rebuild_report(results, (verdicts, ledger), catalog))
 
 
 @app.command()
@@ -235,6 +252,32 @@ def leaderboard(results: Annotated[Path, typer.Option("--results")] = Path("resu
     for line in [*notes, *(str(p) for p in problems)]:
         typer.echo(f"note: {line}", err=True)
     typer.echo(str(path))
+
+
+@app.command()
+@guarded
+def report(
+    results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results"),
+    out: Annotated[Path | None, typer.Option("--out", help="Report file (default: <results>/report.html)")] = None,
+    claims_file: Annotated[
+        Path | None, typer.Option("--claims", help="Claims ledger (default: seeds/claims.yaml)")
+    ] = None,
+    gpu: GpuOpt = "h100-80gb",
+    gpus_per_node: GpusPerNodeOpt = 8,
+) -> None:
+    """One self-contained HTML report from the records (claims, leaderboard, heatmaps, samples, provenance)."""
+    from harness.errors import InputError
+    from harness.report import build_report
+
+    if not results.is_dir():
+        raise InputError(f"{results}: no such results directory", "pass --results DIR (where `harness run` wrote)")
+    summary = build_report(results, out, ledger_path=claims_file, gpu=gpu, gpus_per_node=gpus_per_node)
+    for line in summary.problems:
+        typer.echo(f"note: {line}", err=True)
+    pages = f", {len(summary.sample_pages)} sample pages" if summary.sample_pages else ""
+    typer.echo(f"{summary.n_models} models × {summary.n_tasks} tasks, {summary.n_samples:,} samples, "
+               f"{summary.n_claims} claims; figures in {summary.files_dir / 'figures'}{pages}")
+    typer.echo(f"report: {summary.path}")
 
 
 @app.command()

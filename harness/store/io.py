@@ -68,15 +68,28 @@ def read_jsonl(path: Path, cls: type[R]) -> list[R]:
                            f"the file is damaged; delete {path.parent} and run that model × task again") from None
     out = []
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+        if not line or line.isspace():  # (no strip: it would copy every line)
             continue
         try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise ResultsError(f"{path}:{number}: not JSON ({exc})",
-                               f"the file is damaged; delete {path.parent} and run that model × task again") from None
-        out.append(validate_record(cls, data, path, f"{path}:{number}"))
+            # Parsing and validating in one pass (pydantic-core) is 2-3x faster than json.loads and then
+            # validating; a line that fails is read again the slow way to name what is wrong.
+            record = cls.model_validate_json(line)
+        except ValidationError:
+            out.append(_read_line(cls, line, path, number))
+            continue
+        if getattr(record, "schema_version", 0) > SCHEMA_VERSION:
+            _check_version(record.model_dump(), path, f"{path}:{number}")
+        out.append(record)
     return out
+
+
+def _read_line(cls: type[R], line: str, path: Path, number: int) -> R:
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        raise ResultsError(f"{path}:{number}: not JSON ({exc})",
+                           f"the file is damaged; delete {path.parent} and run that model × task again") from None
+    return validate_record(cls, data, path, f"{path}:{number}")
 
 
 def read_metrics(path: Path) -> list[MetricRecord]:

@@ -222,12 +222,18 @@ class Results:
         return self.selections().get((model, task))
 
     # ------------------------------------------------------------ records
-    def samples(self, run: RunInfo | str) -> list[SampleRecord]:
-        """A run's graded samples, validated (ResultsError naming file:line when one is not)."""
+    def samples(self, run: RunInfo | str, *, cache: bool = True) -> list[SampleRecord]:
+        """A run's graded samples, validated (ResultsError naming file:line when one is not).
+
+        `cache=False` does not keep them: for one pass over many runs (the report) without holding
+        every sample in memory."""
         key = run if isinstance(run, str) else run.run_key
-        if key not in self._samples:
-            self._samples[key] = read_jsonl(RunDir(self.root, key).samples_path, SampleRecord)
-        return self._samples[key]
+        if key in self._samples:
+            return self._samples[key]
+        records = read_jsonl(RunDir(self.root, key).samples_path, SampleRecord)
+        if cache:
+            self._samples[key] = records
+        return records
 
     def metrics(self, run: RunInfo | str) -> list[MetricRecord]:
         """A run's metric records, validated ([] when the run has no metrics.json)."""

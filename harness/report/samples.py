@@ -1,0 +1,255 @@
+"""Graded items for the report's Samples section: one compressed payload per task.
+
+A task's payload lists every graded sample of every evidence run of that task (all models): doc_id,
+sample index, status (correct | wrong | truncated | ungradable | error), extracted answer, gold,
+finish reason, output tokens, backend error. It is JSON, gzip-compressed and base64-encoded, and
+decoded in the browser only when someone opens that task (`DecompressionStream`).
+
+Texts (prompt, raw response, and where its reasoning ends, folded in the viewer) are included up to
+a budget, so the report stays small whatever the results hold (reasoning traces run to 100 KB a
+sample): `text_budget` bytes over the whole report, split evenly over the cells (at least
+`MIN_CELL_TEXT` each); within a cell, samples that are not correct come first, then correct ones,
+each in item order. A sample over the budget is still listed, with a pointer to its record.
+Prompts are stored once per prompt hash.
+
+Small payloads are inlined into `report.html`; otherwise each task gets its own self-contained page
+under `<report>/samples/<task>.html`, linked from the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.records import SampleRecord
+
+if TYPE_CHECKING:
+    from harness.store import Selection
+
+INLINE_MAX_SAMPLES = 50_000
+INLINE_MAX_BYTES = 8 * 2**20
+TEXT_BUDGET = 192 * 2**20  # prompt + response characters over the whole report
+MIN_CELL_TEXT = 24 * 2**10
+STATUSES = ("correct", "wrong", "truncated", "ungradable", "error")
+Counts = dict[str, dict[str, int]]  # model -> status -> samples
+Reader = Callable[[str], list[SampleRecord]]  # run key -> its samples, validated by the store
+PageWriter = Callable[[str, str, Counts, dict[str, Any]], Path]  # (task, payload, counts, stamp) -> page
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """One evidence run of a task, with how its model writes reasoning (to fold it)."""
+
+    model: str
+    run_key: str
+    reasoning_format: str
+    think_in_prompt: bool
+    n_samples: int
+
+
+@dataclass
+class TaskSamples:
+    task: str
+    counts: Counts
+    blob: str | None = None  # base64 of gzip(JSON) when inlined
+    page: str | None = None  # path relative to report.html when on its own page
+    size: int = 0  # compressed bytes
+    texts_left_out: int = 0
+
+    @property
+    def n_samples(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+
+@dataclass
+class SamplesIndex:
+    tasks: dict[str, TaskSamples] = field(default_factory=dict)
+    inline: bool = True
+    cell_text_budget: int = 0
+
+    @property
+    def n_samples(self) -> int:
+        return sum(t.n_samples for t in self.tasks.values())
+
+    @property
+    def texts_left_out(self) -> int:
+        return sum(t.texts_left_out for t in self.tasks.values())
+
+
+def status_of(s: SampleRecord) -> str:
+    if s.error is not None:
+        return "error"
+    if s.truncated:
+        return "truncated"
+    if s.ungradable:
+        return "ungradable"
+    return "correct" if s.correct else "wrong"
+
+
+def reasoning_prefix(response: str, fmt: str, think_in_prompt: bool) -> int:
+    """Characters of `response` that are reasoning (folded in the viewer); 0 when there is none.
+    Uses the graders' own split (`harness.grading.reasoning`), so the fold is where grading cut."""
+    if fmt not in ("think", "harmony") or not response:
+        return 0
+    from harness.grading.reasoning import split_reasoning
+
+    answer, truncated = split_reasoning(response, fmt, think_in_prompt)
+    if answer is None or truncated:
+        return len(response)
+    at = response.rfind(answer) if answer else len(response.rstrip())
+    return max(at, 0)
+
+
+def _with_text(samples: list[SampleRecord], budget: int) -> set[int]:
+    """Indices of the samples whose texts fit the cell's budget: not-correct ones first."""
+    order = sorted(range(len(samples)), key=lambda i: samples[i].correct and samples[i].error is None)
+    keep: set[int] = set()
+    used = 0
+    for i in order:
+        size = len(samples[i].prompt) + len(samples[i].response)
+        if used + size > budget and keep:
+            break
+        keep.add(i)
+        used += size
+    return keep
+
+
+def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
+                cell_budget: int) -> tuple[bytes, Counts, int]:
+    """gzip(JSON) of a task's samples over its runs, the status counts per model, and how many
+    samples were listed without their texts.
+
+    Per model the samples are stored column by column (cheap to build and to encode for millions of
+    samples); `texts` maps a sample's position to [prompt hash, response, reasoning prefix length].
+    `rows(payload, model)` turns them back into one row per sample, as the viewer does."""
+    prompts: dict[str, str] = {}
+    models: dict[str, Any] = {}
+    counts: Counts = {}
+    left_out = 0
+    for ref, samples in runs:
+        status = [status_of(s) for s in samples]
+        texts: dict[int, list[Any]] = {}
+        for i in sorted(_with_text(samples, cell_budget)):
+            s = samples[i]
+            key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
+            prompts.setdefault(key, s.prompt)
+            texts[i] = [key, s.response, reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
+        left_out += len(samples) - len(texts)
+        models[ref.model] = {
+            "run_key": ref.run_key, "doc": [s.doc_id for s in samples], "idx": [s.sample_idx for s in samples],
+            "extracted": [s.extracted for s in samples], "gold": [s.gold for s in samples], "status": status,
+            "finish": [s.finish_reason for s in samples], "tokens": [s.output_tokens for s in samples],
+            "error": [s.error for s in samples], "texts": texts,
+        }  # fmt: skip
+        counts[ref.model] = {k: status.count(k) for k in STATUSES}
+    payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
+                         separators=(",", ":"))  # fmt: skip
+    return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts, left_out
+
+
+def rows(payload: dict[str, Any], model: str) -> list[list[Any]]:
+    """One model's samples as rows: doc_id, sample_idx, prompt hash, response, reasoning prefix length,
+    extracted, gold, status, finish reason, output tokens, error (texts None when left out)."""
+    m = payload["models"][model]
+    return [[m["doc"][i], m["idx"][i], *m["texts"].get(str(i), [None, None, 0]), m["extracted"][i], m["gold"][i],
+             m["status"][i], m["finish"][i], m["tokens"][i], m["error"][i]] for i in range(len(m["doc"]))]
+
+
+def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[RunRef]]:
+    """The evidence runs per task, with each model's reasoning format from the run's manifest."""
+    out: dict[str, list[RunRef]] = {}
+    for (model, task), sel in selections.items():
+        manifest = sel.chosen.manifest
+        reasoning = manifest.model_spec.get("reasoning") or {}
+        out.setdefault(task, []).append(RunRef(model, sel.chosen.run_key, str(reasoning.get("format") or "none"),
+                                               bool(reasoning.get("think_in_prompt")), manifest.n_requests))
+    return dict(sorted(out.items()))
+
+
+def read_run_samples(root: Path, run_key: str) -> list[SampleRecord]:
+    """A run's samples through the store's validated per-run reader (what `Results.samples` reads);
+    used in worker processes, which have no `Results` index of their own."""
+    from harness.store import RunDir
+
+    return RunDir(root, run_key).read_samples()
+
+
+def pack_task(task: str, refs: list[RunRef], read: Reader, cell_budget: int, page_writer: PageWriter | None,
+              key: str = "") -> TaskSamples:  # fmt: skip
+    """One task's payload: returned inline, or written as its page when `page_writer` is given (with a
+    stamp holding `key`, so that the next build can reuse the page while its runs are unchanged)."""
+    blob, counts, left_out = encode_task(task, [(r, read(r.run_key)) for r in refs], cell_budget)
+    encoded = base64.b64encode(blob).decode("ascii")
+    if page_writer is not None:
+        page_writer(task, encoded, counts, {"key": key, "size": len(blob), "left_out": left_out})
+        return TaskSamples(task, counts, None, None, len(blob), left_out)
+    return TaskSamples(task, counts, encoded, None, len(blob), left_out)
+
+
+def page_key(task: str, refs: list[RunRef], cell_budget: int, root: Path, code: str) -> str:
+    """What a task's page depends on: its runs (key, samples file size and time), the text budget and
+    the report's own code (`code`). A page stamped with the same key is reused as it is."""
+    from harness.store import RunDir
+
+    parts: list[Any] = [task, cell_budget, code]
+    for r in refs:
+        stat = RunDir(root, r.run_key).samples_path.stat()
+        parts.append([r.model, r.run_key, r.reasoning_format, r.think_in_prompt, stat.st_size, stat.st_mtime_ns])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+STAMP = "<!-- harness-samples "
+
+
+def reuse_page(path: Path, key: str) -> TaskSamples | None:
+    """The index entry of an existing page whose stamp matches `key`, or None."""
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as fh:
+        for _ in range(3):
+            line = fh.readline()
+            if line.startswith(STAMP):
+                try:
+                    stamp = json.loads(line[len(STAMP):].rsplit("-->", 1)[0])
+                except ValueError:
+                    return None
+                if stamp.get("key") != key:
+                    return None
+                return TaskSamples(path.stem, stamp["counts"], None, None, int(stamp["size"]), int(stamp["left_out"]))
+    return None
+
+
+def plan_samples(selections: dict[tuple[str, str], Selection], *, inline_max_samples: int = INLINE_MAX_SAMPLES,
+                 text_budget: int = TEXT_BUDGET) -> tuple[dict[str, list[RunRef]], bool, int]:  # fmt: skip
+    """Runs per task, whether to inline (by sample count), and each cell's text budget."""
+    refs = run_refs(selections)
+    total = sum(r.n_samples for rs in refs.values() for r in rs)
+    cells = max(1, sum(len(rs) for rs in refs.values()))
+    return refs, total <= inline_max_samples, max(text_budget // cells, MIN_CELL_TEXT)
+
+
+def finish_index(packed: list[TaskSamples], inline: bool, cell_budget: int, page_writer: PageWriter,
+                 page_path: Callable[[str], str], inline_max_bytes: int = INLINE_MAX_BYTES) -> SamplesIndex:
+    """The samples index; payloads planned inline that turn out too large move to their pages."""
+    index = SamplesIndex({t.task: t for t in packed}, inline, cell_budget)
+    for t in packed:
+        if t.blob is None:
+            t.page = page_path(t.task)
+    if inline and sum(t.size for t in packed) > inline_max_bytes:
+        index.inline = False  # few samples but long ones
+        for t in packed:
+            page_writer(t.task, t.blob or "", t.counts, {"key": "", "size": t.size, "left_out": t.texts_left_out})
+            t.blob, t.page = None, page_path(t.task)
+    return index
+
+
+def decode(blob: str) -> dict[str, Any]:
+    """A payload back to JSON (what the viewer does in the browser); for tests and tools."""
+    data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(blob)))
+    return data
