@@ -63,11 +63,12 @@ class HarnessLM(LM):
         for r in requests:
             context, continuation = split_trailing_space(r.args[0], r.args[1])
             ctx_ids = encode_prompt(Prompt(text=context), self.spec, tok)
-            reqs.append(LLRequest(tuple(ctx_ids), tuple(encode_continuation(continuation, tok))))
+            # lm-eval's contract returns is_greedy for every request: ask for it.
+            reqs.append(LLRequest(tuple(ctx_ids), tuple(encode_continuation(continuation, tok)), need_greedy=True))
         out: list[tuple[float, bool]] = []
         for i in range(0, len(reqs), self.batch_size):
             batch = self.backend.loglikelihood(reqs[i : i + self.batch_size])
-            out.extend((res.logprob, res.is_greedy) for res in batch)
+            out.extend((res.logprob, bool(res.is_greedy)) for res in batch)
         return out
 
     def loglikelihood_rolling(self, requests: list[Instance], disable_tqdm: bool = False) -> list[float]:
