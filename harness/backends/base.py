@@ -150,6 +150,15 @@ class Stopwatch:
         return round(time.perf_counter() - self.start, 4)
 
 
+def ll_span(req: LLRequest, max_model_len: int) -> tuple[list[int], int]:
+    """The token ids to score and the first scored position.
+
+    The continuation is kept whole and the oldest context dropped to fit the window; with an empty
+    context the first continuation token has no prediction, so scoring starts at position 1."""
+    ids = (list(req.context_ids) + list(req.continuation_ids))[-(max_model_len - 1):]
+    return ids, max(len(ids) - len(req.continuation_ids), 1)
+
+
 def too_long(req: GenRequest, max_model_len: int) -> GenResult:
     """A prompt that cannot fit is an error, counted as such, never a silent truncation."""
     n = len(req.prompt_ids)

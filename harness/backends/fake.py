@@ -12,7 +12,8 @@ order and across a kill and resume:
   (so truncation is exercised);
 - `loglikelihood` scores a continuation by a hash of (context, continuation), −0.5 per token;
 - streaming imitates an engine with `max_num_seqs` slots decoding one token per step, so short
-  requests finish first. `HARNESS_FAKE_STEP_S` sleeps per step (kill tests need time to land).
+  requests finish first. `HARNESS_FAKE_STEP_S` sleeps per step (kill tests need time to land);
+- a model whose source repo is `fake/unloadable` fails to load (failure paths).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from harness.backends.base import (
     collect,
     too_long,
 )
+from harness.errors import ModelLoadError
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
 
@@ -84,6 +86,8 @@ class FakeBackend:
 
     def __init__(self, model: ModelSpec, weights: ResolvedWeights | None = None,
                  settings: EngineSettings | None = None, max_num_seqs: int = 16) -> None:
+        if model.source.repo == "fake/unloadable":
+            raise ModelLoadError(f"model '{model.id}': the fake model is unloadable by design")
         self.model = model
         self.tokenizer = ByteTokenizer()
         self.max_num_seqs = max_num_seqs
