@@ -205,3 +205,5 @@ class RunSpec(Spec):
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="None = 0.9 on GPU, 0.3 on CPU"
     )
+    max_num_seqs: int | None = Field(
+        None, gt=0, description="Sequences each engine runs at once (None = the engine's default)")

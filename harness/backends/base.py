@@ -85,6 +85,7 @@ class EngineSettings:
     enforce_eager: bool | None = None  # None = True on CPU (compile time dominates small runs)
     tensor_parallel_size: int = 1
     pipeline_parallel_size: int = 1
+    max_num_seqs: int | None = None  # sequences the engine runs at once (None = the engine's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

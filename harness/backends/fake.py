@@ -90,10 +90,10 @@ class FakeBackend:
             raise ModelLoadError(f"model '{model.id}': the fake model is unloadable by design")
         self.model = model
         self.tokenizer = ByteTokenizer()
-        self.max_num_seqs = max_num_seqs
+        self.max_num_seqs = (settings.max_num_seqs if settings and settings.max_num_seqs else max_num_seqs)
         self.step_s = float(os.environ.get("HARNESS_FAKE_STEP_S", "0") or 0)
         self.engine_info: dict[str, Any] = {
-            "engine": "fake", "max_num_seqs": max_num_seqs,
+            "engine": "fake", "max_num_seqs": self.max_num_seqs,
             "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
             "cpu_threads_bind": os.environ.get("VLLM_CPU_OMP_THREADS_BIND"), "pid": os.getpid(),
         }

@@ -107,6 +107,7 @@ class VLLMBackend:
             "seed": model.generation.seed,
             "enable_prefix_caching": True,  # shared few-shot prefixes and log-likelihood contexts
             "logits_processors": [FORCING_PROCESSOR],
+            **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
             **settings.extra,
         }
         try:

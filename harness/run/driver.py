@@ -172,7 +172,8 @@ def run(spec: RunSpec, catalog: Catalog, *, models: list[str] | None = None, tas
             raise InputError(f"--limit must be a positive integer, got {limit}")
         spec = spec.model_copy(update={"limit": limit})
     results = results or Path(spec.results)
-    settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization)
+    settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization,
+                                          max_num_seqs=spec.max_num_seqs)
     outcomes: list[Outcome] = []
     gpus = detect_gpus()
     for model in model_specs:

@@ -1,0 +1,48 @@
+"""HF backend log-likelihood: the shared-context path equals one full forward pass per request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.backends.base import EngineSettings
+from harness.specs import ModelSpec
+from harness.weights import resolve
+
+from helpers.ll_cases import cases
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model_dir: Path):
+    from harness.backends.hf_backend import HFBackend
+
+    spec = ModelSpec.model_validate({
+        "id": "tiny", "name": "tiny", "family": "llama3", "developer": "test", "country": "US",
+        "params_b": 0.0001, "active_params_b": 0.0001, "kind": "base", "backend": "hf",
+        "source": {"type": "local", "path": str(tiny_model_dir)}, "dtype": "float32",
+        "max_model_len": 64, "chat_template": False, "bos": "always",
+    })
+    backend = HFBackend(spec, resolve(spec), EngineSettings())
+    yield backend
+    backend.close()
+
+
+def test_shared_context_path_matches_full_forward(hf) -> None:
+    reqs = cases(hf.tokenizer)
+    fast = hf.loglikelihood(reqs)
+    full = hf.full_forward_scores(reqs)
+    for req, a, b in zip(reqs, fast, full, strict=True):
+        assert a.logprob == pytest.approx(b.logprob, abs=1e-3), req
+        assert a.is_greedy == b.is_greedy
+        assert a.prompt_tokens == b.prompt_tokens
+    assert fast[0].logprob < 0 and fast[0].logprob != fast[1].logprob
+
+
+def test_streamed_results_carry_their_keys(hf) -> None:
+    reqs = cases(hf.tokenizer)
+    keyed = [(f"r{i}", r) for i, r in enumerate(reqs)]
+    streamed = dict(hf.stream_loglikelihood(keyed))
+    assert sorted(streamed) == sorted(k for k, _ in keyed)
+    batch = hf.loglikelihood(reqs)
+    assert [streamed[f"r{i}"].logprob for i in range(len(reqs))] == [r.logprob for r in batch]
