@@ -2,7 +2,8 @@
 
 On disk, under `<results>/runs/<run_key>/`:
 - `manifest.json`      — RunManifest (provenance, resolved specs, seeds); rewritten atomically.
-- `generations/*.jsonl` — GenerationRecord lines, one file per persisted chunk (the resume cache).
+- `generations/*.jsonl` — GenerationRecord lines, appended as each request finishes, one file per
+  engine session (the resume cache; see `harness.store.generations`).
 - `samples.jsonl`       — SampleRecord lines, one per item × sample, derived from the generations.
 - `metrics.json`        — list of MetricRecord; the leaderboard is rebuilt from these.
 """
@@ -34,7 +35,7 @@ class GenerationRecord(Record):
     finish_reason: str | None = None
     prompt_tokens: int = 0
     output_tokens: int = 0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # seconds from the start of its engine session to this request's completion
     sampling: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
 

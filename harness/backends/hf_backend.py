@@ -59,37 +59,46 @@ class HFBackend:
         cut = min((text.find(s) for s in stops if s and s in text), default=-1)
         return (text[:cut], True) if cut >= 0 else (text, False)
 
-    def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        torch = self.torch
-        results = []
-        for req in requests:
+    def stream_generate(self, requests: Sequence[tuple[str, GenRequest]]) -> Iterator[tuple[str, GenResult]]:
+        """One request at a time (transformers has no continuous batching); each yielded when done."""
+        clock = Stopwatch()
+        for key, req in requests:
             if len(req.prompt_ids) >= self.model_spec.max_model_len:
-                results.append(too_long(req, self.model_spec.max_model_len))
+                yield key, too_long(req, self.model_spec.max_model_len)
                 continue
-            s = req.sampling
-            start = time.perf_counter()
-            ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)
-            kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.temperature > 0}
-            if s.temperature > 0:
-                kwargs.update(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p or None,
-                              top_k=s.top_k if s.top_k > 0 else 0)
-                torch.manual_seed(s.seed or 0)
-            if s.repetition_penalty != 1.0:
-                kwargs["repetition_penalty"] = s.repetition_penalty
-            if s.stop:
-                kwargs.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
-            with torch.no_grad():
-                out = self.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
-            new = out[0, ids.shape[1]:].tolist()
-            eos = self.tokenizer.eos_token_id
-            hit_eos = eos is not None and eos in new
-            if hit_eos:
-                new = new[: new.index(eos)]
-            text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
-            text, hit_stop = self._stop_at(text, s.stop)
-            finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
-            results.append(GenResult(text, finish, len(req.prompt_ids), len(new), time.perf_counter() - start))
-        return results
+            text, finish, n_new = self._generate_one(req)
+            yield key, GenResult(text, finish, len(req.prompt_ids), n_new, clock())
+
+    def _generate_one(self, req: GenRequest) -> tuple[str, str, int]:
+        torch = self.torch
+        s = req.sampling
+        ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.temperature > 0}
+        if s.temperature > 0:
+            kwargs.update(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p or None,
+                          top_k=s.top_k if s.top_k > 0 else 0)
+            torch.manual_seed(s.seed or 0)
+        if s.repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = s.repetition_penalty
+        if s.stop:
+            kwargs.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
+        if s.ignore_eos:
+            kwargs.update(min_new_tokens=s.max_new_tokens)
+        with torch.no_grad():
+            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
+        new = out[0, ids.shape[1]:].tolist()
+        eos = self.tokenizer.eos_token_id
+        hit_eos = eos is not None and eos in new and not s.ignore_eos
+        if hit_eos:
+            new = new[: new.index(eos)]
+        text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
+        text, hit_stop = self._stop_at(text, s.stop)
+        finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
+        return text, finish, len(new)
+
+    def generate(self, requests: list[GenRequest]) -> list[GenResult]:
+        keyed = [(str(i), r) for i, r in enumerate(requests)]
+        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
 
     def stream_loglikelihood(self, requests: Sequence[tuple[str, LLRequest]]) -> Iterator[tuple[str, LLResult]]:
         """Requests sharing a context (the choices of one item) are scored together: the context

@@ -1,4 +1,4 @@
-"""HF backend log-likelihood: the shared-context path equals one full forward pass per request."""
+"""HF backend: shared-context log-likelihood equals a full forward pass per request; streamed generation."""
 
 from __future__ import annotations
 
@@ -46,3 +46,18 @@ def test_streamed_results_carry_their_keys(hf) -> None:
     assert sorted(streamed) == sorted(k for k, _ in keyed)
     batch = hf.loglikelihood(reqs)
     assert [streamed[f"r{i}"].logprob for i in range(len(reqs))] == [r.logprob for r in batch]
+
+
+def test_generation_streams_each_request_when_done(hf) -> None:
+    from harness.backends.base import GenRequest, SamplingSettings
+
+    tok = hf.tokenizer
+    prompt = (tok.bos_token_id, *tok.encode("Question: 2+3?\nAnswer:", add_special_tokens=False))
+    reqs = [("a", GenRequest(prompt, SamplingSettings(max_new_tokens=5, ignore_eos=True))),
+            ("b", GenRequest(prompt, SamplingSettings(max_new_tokens=3, ignore_eos=True))),
+            ("c", GenRequest(tuple(range(3, 70)), SamplingSettings(max_new_tokens=3)))]  # over the 64-token window
+    out = list(hf.stream_generate(reqs))
+    assert [k for k, _ in out] == ["a", "b", "c"]
+    assert [(r.output_tokens, r.finish_reason) for _, r in out] == [(5, "length"), (3, "length"), (0, "error")]
+    assert out[0][1].wall_s <= out[1][1].wall_s
+    assert hf.generate([reqs[1][1]])[0].text == out[1][1].text  # greedy: the same text again
