@@ -52,7 +52,8 @@ def test_bad_bench_arguments(tmp_path: Path) -> None:
 
 def test_arc_summary_adds_pieces_up(tmp_path: Path) -> None:
     pieces = [
-        {"part": "harness", "n": 2376, "acc_correct": 1400, "acc_norm_correct": 1300, "wall_s": 300.0},
+        {"part": "harness", "items": [0, 2376], "n": 2376, "acc_correct": 1400, "acc_norm_correct": 1300,
+         "load_s": 20.0, "score_s": 280.0},
         {"part": "previous", "items": [0, 1200], "n": 1200, "acc_correct": 700, "acc_norm_correct": 650,
          "load_s": 60.0, "score_s": 500.0},
         {"part": "previous", "items": [1200, 2376], "n": 1176, "acc_correct": 702, "acc_norm_correct": 651,

@@ -175,3 +175,23 @@ def test_one_model_failing_keeps_the_others(tiny_catalog_dir: Path, tmp_path: Pa
     assert by_model["tiny-llama"].status == "complete"
     rows = list(csv.DictReader((tmp_path / "r" / "leaderboard.csv").open()))
     assert {r["model"] for r in rows} == {"tiny-llama"}
+
+
+def test_two_cpu_engines_data_parallel(tiny_catalog_dir: Path, tmp_path: Path) -> None:
+    """Two vLLM CPU-build engines in worker processes, one core each: one merged run record that
+    matches the single-engine run."""
+    catalog = load_catalog(tiny_catalog_dir)
+    spec = RunSpec(name="t", models=["tiny-llama"], tasks=["arc_easy"], limit=3, data_parallel=2)
+    outcomes = run(spec, catalog, results=tmp_path / "dp")
+    assert [o.status for o in outcomes] == ["complete"]
+    run_dir = tmp_path / "dp" / "runs" / (outcomes[0].run_key or "")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    workers = manifest["run_settings"]["engine_info"]["workers"]
+    assert [w["env"]["VLLM_CPU_OMP_THREADS_BIND"] for w in workers] == ["0", "1"]
+    assert all(w["engine"] == "vllm" and w["threads"] == 1 for w in workers)
+    single = run(spec.model_copy(update={"data_parallel": None}), catalog, results=tmp_path / "one")
+    assert single[0].run_key == outcomes[0].run_key
+    got = [json.loads(x)["choice_logprobs"] for x in (run_dir / "samples.jsonl").read_text().split("\n") if x]
+    one = tmp_path / "one" / "runs" / (single[0].run_key or "") / "samples.jsonl"
+    want = [json.loads(x)["choice_logprobs"] for x in one.read_text().split("\n") if x]
+    assert got == pytest.approx(want, abs=1e-3)

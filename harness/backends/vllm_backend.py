@@ -34,7 +34,7 @@ from harness.backends.base import (
     ll_span,
     too_long,
 )
-from harness.backends.vllm_layout import cpu_process_layout
+from harness.backends.vllm_layout import apply_layout, cpu_process_layout
 from harness.errors import ModelLoadError
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
@@ -83,8 +83,8 @@ class VLLMBackend:
             ) from None
         self.model = model
         cpu = on_cpu()
-        layout = cpu_process_layout(settings) if cpu else {}
-        os.environ.update(layout.get("env", {}))
+        layout = cpu_process_layout(settings) if cpu else {"name": "vllm-default", "env": {}, "threads": None}
+        apply_layout(layout)
         eager = settings.enforce_eager if settings.enforce_eager is not None else cpu
         memory: dict[str, Any] = {"gpu_memory_utilization": settings.gpu_memory_utilization or 0.9}
         if cpu and settings.gpu_memory_utilization is None:
@@ -120,8 +120,8 @@ class VLLMBackend:
         self.skip_special_tokens = model.reasoning.format != "harmony"
         self._ids = itertools.count()
         self.engine_info: dict[str, Any] = {
-            "engine": "vllm", "dtype": model.dtype, "process_layout": layout.get("name", "default"),
-            "layout_env": layout.get("env", {}), "prefix_caching": self.engine_args["enable_prefix_caching"],
+            "engine": "vllm", "dtype": model.dtype, "process_layout": layout["name"], "threads": layout["threads"],
+            "layout_env": layout["env"], "prefix_caching": self.engine_args["enable_prefix_caching"],
             "loglikelihood": "forced-decode",
         }
 

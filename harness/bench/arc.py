@@ -3,8 +3,8 @@
 Parts, each printing (and saving under `out`) one JSON piece, so long measurements can run as
 several short jobs (`--items START:END`); `summary` adds the pieces up:
 
-- `harness`  — `harness run` itself (the same `run()` the CLI calls) on the whole task: engine load,
-               forced-decode log-likelihood, grading, records;
+- `harness`  — the runner's `execute()` (the function `harness run` calls for each task): the
+               forced-decode stream with every result appended to a run directory;
 - `previous` — the previous vLLM path (`prompt_logprobs`: full-vocabulary log-softmax at every prompt
                position, one request per choice) on the same requests, for accuracy and time;
 - `hf`       — the HF backend's two paths on the same requests (shared context vs full forward);
@@ -48,35 +48,16 @@ def _accuracy(model: Any, items: list[Any], plan: Any, results: dict[str, LLResu
             "acc_norm_correct": sum(bool(s.correct_norm) for s in scored.samples)}
 
 
-def part_harness(model_id: str) -> dict[str, Any]:
-    from harness.config import load_catalog
-    from harness.run.progress import QuietProgress
-    from harness.runner import run
-    from harness.specs import RunSpec
-    from harness.store import RunDir
-
-    model, _, dtype = _model(model_id)
-    with tempfile.TemporaryDirectory() as tmp:
-        spec = RunSpec(name="bench-arc", models=[model_id], tasks=[TASK])
-        t0 = time.perf_counter()
-        (outcome,) = run(spec, load_catalog(), results=Path(tmp), progress=QuietProgress())
-        wall = time.perf_counter() - t0
-        if outcome.status != "complete":
-            raise RuntimeError(f"harness run failed: {outcome.error}")
-        run_dir = RunDir(Path(tmp), outcome.run_key or "")
-        samples = run_dir.read_samples()
-        engine_s = run_dir.generation_wall_s()
-        manifest = run_dir.read_manifest()
-    return {"part": "harness", "model": model_id, "dtype": dtype, "n": len(samples),
-            "acc_correct": sum(s.correct for s in samples),
-            "acc_norm_correct": sum(bool(s.correct_norm) for s in samples),
-            "wall_s": round(wall, 1), "engine_s": round(engine_s, 1),
-            "engine_info": manifest.run_settings.get("engine_info") if manifest else None}
-
-
-def part_previous(model_id: str, start: int, count: int | None) -> dict[str, Any]:
+def part_vllm(which: str, model_id: str, start: int, count: int | None) -> dict[str, Any]:
+    """`harness`: the runner's `execute()` (what `harness run` calls: forced-decode stream, records
+    appended to a run directory); `previous`: the previous path (`prompt_logprobs`). Same engine
+    settings, same items and requests."""
+    from harness.backends.base import engine_info
     from harness.backends.vllm_backend import VLLMBackend
     from harness.bench.workloads import arc_items
+    from harness.run.execute import execute
+    from harness.run.progress import QuietProgress
+    from harness.store import RunDir
 
     model, weights, dtype = _model(model_id)
     t0 = time.perf_counter()
@@ -86,12 +67,18 @@ def part_previous(model_id: str, start: int, count: int | None) -> dict[str, Any
         with tempfile.TemporaryDirectory() as tmp:
             items, requests, plan = arc_items(model, backend.tokenizer, count, Path(tmp), start)
             t0 = time.perf_counter()
-            scores = backend.prompt_logprob_scores([r.request for r in requests.values()])  # type: ignore[misc]
+            if which == "harness":
+                records = execute(backend, RunDir(Path(tmp), plan.run_key), requests, QuietProgress(), TASK)
+                results = {k: LLResult(r.logprob or 0.0, r.is_greedy, r.prompt_tokens, r.wall_s)
+                           for k, r in records.items()}
+            else:
+                scores = backend.prompt_logprob_scores([r.request for r in requests.values()])  # type: ignore[misc]
+                results = dict(zip(requests, scores, strict=True))
             score_s = time.perf_counter() - t0
-            results = dict(zip(requests, scores, strict=True))
-            return {"part": "previous", "model": model_id, "dtype": dtype, "items": [start, start + len(items)],
+            return {"part": which, "model": model_id, "dtype": dtype, "items": [start, start + len(items)],
                     **_accuracy(model, items, plan, results), "load_s": round(load_s, 1),
-                    "score_s": round(score_s, 1), "requests": len(requests)}
+                    "score_s": round(score_s, 1), "requests": len(requests), "engine": engine_info(backend),
+                    "loadavg": os.getloadavg()[0]}
     finally:
         backend.close()
 
@@ -184,7 +171,7 @@ def summary(pieces: list[dict[str, Any]]) -> dict[str, Any]:
         total: dict[str, Any] = {"n": n, "pieces": len(rows),
                                  "acc": round(sum(r["acc_correct"] for r in rows) / n, 4),
                                  "acc_norm": round(sum(r["acc_norm_correct"] for r in rows) / n, 4)}
-        if part == "previous":
+        if part in ("harness", "previous"):
             # One engine load plus every piece's scoring time: what one uninterrupted run takes.
             total["wall_s"] = round(min(r["load_s"] for r in rows) + sum(r["score_s"] for r in rows), 1)
         else:

@@ -46,12 +46,8 @@ def bench_main(workload: str, model: str, prompts: int | None, rounds: int, part
             raise InputError("--part summary needs --out, the folder the pieces were saved in")
         return arc.summary(arc.load_pieces(out))
     start, count = parse_items(items)
-    if part == "harness":
-        if items:
-            raise InputError("--part harness runs the whole task (it is the measured run)", "drop --items")
-        piece = arc.part_harness(model)
-    elif part == "previous":
-        piece = arc.part_previous(model, start, count)
+    if part in ("harness", "previous"):
+        piece = arc.part_vllm(part, model, start, count)
     elif part == "hf":
         piece = arc.part_hf(model, start, count)
     else:
