@@ -53,7 +53,7 @@ def guarded(fn: F) -> F:
             err(exc.one_line())
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err("interrupted; finished chunks are saved, run the same command again to resume")
+            err("interrupted; finished requests are saved, run the same command again to resume")
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
