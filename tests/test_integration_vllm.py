@@ -191,7 +191,8 @@ def test_two_cpu_engines_data_parallel(tiny_catalog_dir: Path, tmp_path: Path) -
     assert all(w["engine"] == "vllm" and w["threads"] == 1 for w in workers)
     single = run(spec.model_copy(update={"data_parallel": None}), catalog, results=tmp_path / "one")
     assert single[0].run_key == outcomes[0].run_key
-    got = [json.loads(x)["choice_logprobs"] for x in (run_dir / "samples.jsonl").read_text().split("\n") if x]
+    got = [lp for x in (run_dir / "samples.jsonl").read_text().split("\n") if x
+           for lp in json.loads(x)["choice_logprobs"]]
     one = tmp_path / "one" / "runs" / (single[0].run_key or "") / "samples.jsonl"
-    want = [json.loads(x)["choice_logprobs"] for x in one.read_text().split("\n") if x]
-    assert got == pytest.approx(want, abs=1e-3)
+    want = [lp for x in one.read_text().split("\n") if x for lp in json.loads(x)["choice_logprobs"]]
+    assert len(got) == 12 and got == pytest.approx(want, abs=1e-3)
