@@ -106,6 +106,9 @@ class VLLMBackend:
             "enforce_eager": eager,
             "seed": model.generation.seed,
             "enable_prefix_caching": True,  # shared few-shot prefixes and log-likelihood contexts
+            # The CPU build's default KV block (128 tokens) is longer than most item contexts, so the
+            # choices of an item could not share theirs; 16 measured +35% on ARC, generation equal.
+            **({"block_size": 16} if cpu else {}),
             "logits_processors": [FORCING_PROCESSOR],
             **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
             **settings.extra,
@@ -122,6 +125,7 @@ class VLLMBackend:
         self.engine_info: dict[str, Any] = {
             "engine": "vllm", "dtype": model.dtype, "process_layout": layout["name"], "threads": layout["threads"],
             "layout_env": layout["env"], "prefix_caching": self.engine_args["enable_prefix_caching"],
+            "block_size": self.engine_args.get("block_size"),
             "loglikelihood": "forced-decode",
         }
 
