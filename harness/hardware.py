@@ -135,3 +135,13 @@ def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu
     ckpt = checkpoint_dtype(weights.location) if weights is not None else None
     return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=ckpt,
                      forced=os.environ.get(CPU_DTYPE_ENV) or None)
+
+
+def effective_model(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
+                    cpuinfo: str | None = None) -> tuple[ModelSpec, DtypeChoice]:
+    """The spec a run uses (and hashes into its run key): `model` with the dtype it computes in.
+
+    Code that recomputes run keys (status, resubmission) must call this with `on_gpu` true for runs
+    that execute on GPUs, whatever machine it runs on itself."""
+    choice = effective_dtype(model, weights, on_gpu=on_gpu, cpuinfo=cpuinfo)
+    return model.model_copy(update={"dtype": choice.effective}), choice

@@ -17,7 +17,7 @@ from harness import provenance
 from harness.backends.base import Backend, EngineSettings, engine_info
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
-from harness.hardware import DtypeChoice, detect_gpus, effective_dtype, engine_settings_for
+from harness.hardware import DtypeChoice, detect_gpus, effective_model, engine_settings_for
 from harness.leaderboard import update_leaderboard
 from harness.records import RunManifest
 from harness.run.execute import execute
@@ -113,8 +113,7 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
     except HarnessError as exc:
         return [failed(model.id, t.id, exc) for t in tasks]
     # The dtype the engine computes in is part of the run's identity (and of its manifest).
-    dtype = effective_dtype(model, weights, on_gpu=gpus is not None)
-    effective = model.model_copy(update={"dtype": dtype.effective})
+    effective, dtype = effective_model(model, weights, on_gpu=gpus is not None)
     plans: list[TaskPlan] = []
     for task in tasks:
         try:
