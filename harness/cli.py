@@ -53,7 +53,7 @@ def guarded(fn: F) -> F:
             err(exc.one_line())
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err("interrupted; finished chunks are saved, run the same command again to resume")
+            err("interrupted; finished requests are saved, run the same command again to resume")
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
@@ -300,19 +300,24 @@ def schema(
 @app.command()
 @guarded
 def bench(
+    workload: Annotated[str, typer.Argument(
+        help="short | reasoning | loglikelihood | engine (all three) | kill | arc")] = "engine",
     model: Annotated[str, typer.Option("--model", help="Model id")] = "gemma-3-270m",
-    prompts: Annotated[int, typer.Option("--prompts", min=1)] = 32,
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1)] = 64,
-    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Harness requests per chunk")] = 16,
+    prompts: Annotated[int | None, typer.Option("--prompts", min=1, help="Requests (items for loglikelihood)")] = None,
     rounds: Annotated[int, typer.Option("--rounds", min=1)] = 3,
+    part: Annotated[str, typer.Option("--part", help="arc: harness | previous | hf | lm-eval | summary")] = "summary",
+    items: Annotated[str | None, typer.Option("--items", help="arc: START:END items of ARC-Easy")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="arc lm-eval batch size")] = 16,
+    seed: Annotated[int, typer.Option("--seed", help="kill: seed of the random kill time")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="arc: folder for the pieces' JSON")] = None,
 ) -> None:
-    """Throughput: raw vllm.LLM.generate vs the harness backend, same prompts; prints JSON."""
+    """Throughput of the path `harness run` uses vs raw vLLM, kill/resume cost, full ARC-Easy; prints JSON."""
     import json
 
-    from harness.bench import run_bench
+    from harness.bench.cli import bench_main
 
-    result = run_bench(model, prompts, max_new_tokens, rounds=rounds, chunk_size=chunk_size)
-    typer.echo(json.dumps(result, indent=2))
+    typer.echo(json.dumps(bench_main(workload, model, prompts, rounds, part, items, batch_size, seed, out),
+                          indent=2))
 
 
 def main() -> None:  # pragma: no cover

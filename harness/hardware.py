@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from harness.backends.base import EngineSettings
+from harness.errors import InputError
 from harness.plan import GPUS, PlanError, parallelism_for
 from harness.specs import ModelSpec
+from harness.weights import ResolvedWeights
 
 
 def detect_gpus() -> tuple[int, str] | None:
@@ -49,3 +52,96 @@ def engine_settings_for(model: ModelSpec, base: EngineSettings,
             "request more GPUs in the job, or run `harness plan` to size it",
         )
     return replace(base, tensor_parallel_size=tp, pipeline_parallel_size=pp)
+
+
+# ---------------------------------------------------------------- CPU compute dtype
+
+# Instruction-set flags (as /proc/cpuinfo spells them) that make a half-precision type fast on CPU.
+# Without them PyTorch and vLLM emulate it: bfloat16 runs ~4x slower than float32 on AVX2.
+NATIVE_CPU_FLAGS = {
+    "bfloat16": frozenset({"avx512_bf16", "amx_bf16", "bf16"}),  # x86 AVX-512-BF16 / AMX; Arm BF16
+    "float16": frozenset({"avx512_fp16", "amx_fp16", "asimdhp"}),  # x86 AVX-512-FP16 / AMX-FP16; Arm FP16
+}
+CPU_DTYPE_ENV = "HARNESS_CPU_DTYPE"
+
+
+@dataclass(frozen=True)
+class DtypeChoice:
+    """The dtype a model's spec asks for and the one the engine computes in (with why they differ)."""
+
+    requested: str
+    effective: str
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"requested": self.requested, "effective": self.effective, "reason": self.reason}
+
+
+def cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
+    """The CPU's instruction-set flags, from /proc/cpuinfo text (x86 `flags`, Arm `Features`)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return frozenset()
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("flags", "features"):
+            return frozenset(value.split())
+    return frozenset()
+
+
+def cpu_dtype(requested: str, flags: frozenset[str], *, checkpoint_dtype: str | None = None,
+              forced: str | None = None) -> DtypeChoice:
+    """The dtype to compute in on this CPU: half precision only where the CPU has it natively.
+
+    `auto` means the checkpoint's own dtype (`checkpoint_dtype`, when known). `forced` (from
+    $HARNESS_CPU_DTYPE) wins over everything, for measuring or reproducing another machine."""
+    if forced:
+        if forced not in ("float32", "bfloat16", "float16"):
+            raise InputError(f"{CPU_DTYPE_ENV}={forced!r} is not a dtype", "use float32, bfloat16 or float16")
+        reason = None if forced == requested else f"{CPU_DTYPE_ENV}={forced} is set"
+        return DtypeChoice(requested, forced, reason)
+    wanted = checkpoint_dtype if requested == "auto" and checkpoint_dtype else requested
+    native = NATIVE_CPU_FLAGS.get(wanted)
+    if native is None or flags & native:
+        return DtypeChoice(requested, requested)  # float32, unknown `auto`, or native support
+    missing = "/".join(sorted(f.upper() for f in native if not f.startswith(("bf16", "asimd"))))
+    return DtypeChoice(requested, "float32",
+                       f"this CPU has no native {wanted} ({missing} absent), where it runs several times slower")
+
+
+def checkpoint_dtype(location: str) -> str | None:
+    """The dtype a local checkpoint's config.json declares (`torch_dtype` or `dtype`), if any."""
+    import json
+
+    config = Path(location) / "config.json"
+    if not config.is_file():
+        return None
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    text_config = data.get("text_config") if isinstance(data.get("text_config"), dict) else {}
+    value = data.get("torch_dtype") or data.get("dtype") or text_config.get("torch_dtype") or text_config.get("dtype")
+    return value if value in ("float32", "bfloat16", "float16") else None
+
+
+def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
+                    cpuinfo: str | None = None) -> DtypeChoice:
+    """The dtype `model` computes in here: its spec's on GPUs, the CPU's best match on CPUs."""
+    if on_gpu or model.backend == "fake":
+        return DtypeChoice(model.dtype, model.dtype)
+    ckpt = checkpoint_dtype(weights.location) if weights is not None else None
+    return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=ckpt,
+                     forced=os.environ.get(CPU_DTYPE_ENV) or None)
+
+
+def effective_model(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
+                    cpuinfo: str | None = None) -> tuple[ModelSpec, DtypeChoice]:
+    """The spec a run uses (and hashes into its run key): `model` with the dtype it computes in.
+
+    Code that recomputes run keys (status, resubmission) must call this with `on_gpu` true for runs
+    that execute on GPUs, whatever machine it runs on itself."""
+    choice = effective_dtype(model, weights, on_gpu=on_gpu, cpuinfo=cpuinfo)
+    return model.model_copy(update={"dtype": choice.effective}), choice

@@ -2,7 +2,8 @@
 
 On disk, under `<results>/runs/<run_key>/`:
 - `manifest.json`      — RunManifest (provenance, resolved specs, seeds); rewritten atomically.
-- `generations/*.jsonl` — GenerationRecord lines: the raw backend results (the resume cache).
+- `generations/*.jsonl` — GenerationRecord lines, appended as each request finishes, one file per
+  engine session (the resume cache; see `harness.store.generations`).
 - `samples.jsonl`       — SampleRecord lines, one per item × sample, derived from the generations.
 - `metrics.json`        — list of MetricRecord; the leaderboard is rebuilt from these.
 
@@ -44,7 +45,7 @@ class GenerationRecord(Record):
     finish_reason: str | None = Field(None, description="stop | length | error")
     prompt_tokens: int = 0
     output_tokens: int = 0
-    wall_s: float = Field(0.0, description="Engine seconds of the batch this request ran in")
+    wall_s: float = Field(0.0, description="Seconds from the start of its engine session to this request's completion")
     sampling: dict[str, Any] = Field(default_factory=dict, description="Effective sampling parameters")
     error: str | None = Field(None, description="Backend error; such records are retried on resume")
 

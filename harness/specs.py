@@ -95,7 +95,8 @@ class ModelSpec(Spec):
     active_params_b: float = Field(gt=0, description="Active parameters per token, billions")
     kind: Literal["base", "instruct", "reasoning"]
     source: ModelSource
-    backend: Literal["vllm", "hf"] = "vllm"
+    backend: Literal["vllm", "hf", "fake"] = Field(
+        "vllm", description="vllm; hf (transformers); fake (deterministic stand-in for dry runs, no weights)")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(None, description="e.g. fp8, mxfp4, q4_k_m (GGUF)")
     tensor_parallel_size: int | None = Field(None, ge=1, description="None = from `harness plan`")
@@ -205,8 +206,15 @@ class RunSpec(Spec):
     models: list[Id] = Field(min_length=1)
     tasks: list[Id] = Field(min_length=1)
     limit: int | None = Field(None, gt=0, description="First N items per task (None = all)")
-    chunk_size: int = Field(16, gt=0, description="Requests persisted per chunk (resume unit)")
+    chunk_size: int = Field(
+        64, gt=0, description="Generation log fsync interval in records (each finished request is written at "
+        "once and the log is also fsynced every 2 s and at exit); not a batch size")
+    data_parallel: int | None = Field(
+        None, ge=1, description="Engines per model, each on its own GPU group (None = as many as the GPUs allow; "
+        "on CPU, 1)")
     results: str = "results"
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="None = 0.9 on GPU, 0.3 on CPU"
     )
+    max_num_seqs: int | None = Field(
+        None, gt=0, description="Sequences each engine runs at once (None = the engine's default)")

@@ -16,6 +16,8 @@ from harness.runner import run
 from harness.specs import RunSpec
 from harness.weights import resolve
 
+from helpers.ll_cases import cases
+
 pytestmark = pytest.mark.slow
 
 
@@ -48,23 +50,58 @@ def test_generate_records_effective_settings(backend) -> None:
     assert len({r.text for r in results}) == 1
 
 
+def test_streaming_generate_equals_llm_generate(backend) -> None:
+    """The engine-API stream gives what one all-at-once LLM.generate gives, keyed, as each finishes."""
+    from vllm.inputs import TokensPrompt
+
+    from harness.backends.vllm_backend import sampling_params
+
+    tok = backend.tokenizer
+    reqs = [GenRequest(tuple([tok.bos_token_id, *tok.encode(f"Question: {i} + {i}?\nAnswer:")]),
+                       SamplingSettings(max_new_tokens=3 + 5 * (i % 4), ignore_eos=True)) for i in range(8)]
+    streamed = list(backend.stream_generate([(f"k{i}", r) for i, r in enumerate(reqs)]))
+    raw = backend.llm.generate([TokensPrompt(prompt_token_ids=list(r.prompt_ids)) for r in reqs],
+                               [sampling_params(r.sampling) for r in reqs], use_tqdm=False)
+    got = dict(streamed)
+    for i, out in enumerate(raw):
+        assert got[f"k{i}"].text == out.outputs[0].text
+        assert got[f"k{i}"].output_tokens == len(out.outputs[0].token_ids) == 3 + 5 * (i % 4)
+    walls = [r.wall_s for _, r in streamed]
+    assert walls == sorted(walls) and streamed[0][1].output_tokens == 3  # short ones finish first
+
+
 def test_loglikelihood_matches_hf(backend, tiny_model_dir: Path) -> None:
-    """Token alignment check: vLLM's prompt logprobs equal a plain transformers forward pass."""
+    """Forced-decode scores = prompt_logprobs scores = a plain transformers forward, to 1e-3 (float32)."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    tok = backend.tokenizer
-    ctx = tuple([tok.bos_token_id, *tok.encode("Question: Which is a mammal?\nAnswer:")])
-    conts = [tuple(tok.encode(" a whale")), tuple(tok.encode(" a trout"))]
-    got = backend.loglikelihood([LLRequest(ctx, c) for c in conts])
+    reqs = cases(backend.tokenizer)
+    forced = backend.loglikelihood(reqs)
+    prompt = backend.prompt_logprob_scores(reqs)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    for res, cont in zip(got, conts, strict=True):
-        ids = torch.tensor([list(ctx) + list(cont)])
-        logp = torch.log_softmax(model(ids).logits[0, :-1].float(), -1)
-        tgt = ids[0, 1:]
-        want = logp[len(ctx) - 1 :].gather(1, tgt[len(ctx) - 1 :, None]).sum().item()
-        assert math.isfinite(res.logprob)
-        assert res.logprob == pytest.approx(want, abs=2e-3)
+    for req, a, b in zip(reqs, forced, prompt, strict=True):
+        ids = (list(req.context_ids) + list(req.continuation_ids))[-(backend.model.max_model_len - 1):]
+        begin = max(len(ids) - len(req.continuation_ids), 1)
+        x = torch.tensor([ids])
+        with torch.no_grad():
+            logp = torch.log_softmax(model(x).logits[0, :-1].float(), -1)
+        tgt = x[0, 1:]
+        want = logp[begin - 1:].gather(1, tgt[begin - 1:, None]).sum().item()
+        greedy = bool((logp[begin - 1:].argmax(-1) == tgt[begin - 1:]).all())
+        assert math.isfinite(a.logprob)
+        assert a.logprob == pytest.approx(want, abs=1e-3), req
+        assert b.logprob == pytest.approx(want, abs=1e-3), req
+        assert a.is_greedy == b.is_greedy == greedy
+
+
+def test_forced_path_falls_back_when_a_continuation_ends_generation(backend) -> None:
+    """A continuation holding the EOS token still scores (ignore_eos), equal to the prompt path."""
+    tok = backend.tokenizer
+    req = LLRequest((tok.bos_token_id, *tok.encode("Question: x?\nAnswer:")),
+                    (*tok.encode(" yes"), tok.eos_token_id, *tok.encode(" no")))
+    (a,) = backend.loglikelihood([req])
+    (b,) = backend.prompt_logprob_scores([req])
+    assert a.logprob == pytest.approx(b.logprob, abs=1e-3)
 
 
 def test_lm_eval_task_on_local_data(backend, tmp_path: Path, data_dir: Path) -> None:
@@ -109,8 +146,10 @@ def test_runner_end_to_end(tiny_catalog_dir: Path, tmp_path: Path) -> None:
         samples = [SampleRecord.model_validate_json(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
         assert len(samples) == 4
         assert all(s.prompt.startswith(("Question:", "Q:")) for s in samples)
-        chunks = sorted((run_dir / "generations").glob("chunk-*.jsonl"))
-        assert len(chunks) >= 2  # persisted as it went, not in one final write
+        (log,) = (run_dir / "generations").glob("session-*.jsonl")  # appended as each request finished
+        assert len([x for x in log.read_text().split("\n") if x]) == manifest["n_requests"]
+        assert manifest["run_settings"]["engine_info"]["loglikelihood"] == "forced-decode"
+        assert manifest["run_settings"]["dtype"]["effective"] == "float32"
     rows = list(csv.DictReader((results / "leaderboard.csv").open()))
     expected = {("gsm8k", "accuracy"), ("arc_easy", "acc"), ("arc_easy", "acc_norm")}
     assert {(r["task"], r["metric"]) for r in rows} == expected
@@ -136,3 +175,24 @@ def test_one_model_failing_keeps_the_others(tiny_catalog_dir: Path, tmp_path: Pa
     assert by_model["tiny-llama"].status == "complete"
     rows = list(csv.DictReader((tmp_path / "r" / "leaderboard.csv").open()))
     assert {r["model"] for r in rows} == {"tiny-llama"}
+
+
+def test_two_cpu_engines_data_parallel(tiny_catalog_dir: Path, tmp_path: Path) -> None:
+    """Two vLLM CPU-build engines in worker processes, one core each: one merged run record that
+    matches the single-engine run."""
+    catalog = load_catalog(tiny_catalog_dir)
+    spec = RunSpec(name="t", models=["tiny-llama"], tasks=["arc_easy"], limit=3, data_parallel=2)
+    outcomes = run(spec, catalog, results=tmp_path / "dp")
+    assert [o.status for o in outcomes] == ["complete"]
+    run_dir = tmp_path / "dp" / "runs" / (outcomes[0].run_key or "")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    workers = manifest["run_settings"]["engine_info"]["workers"]
+    assert [w["env"]["VLLM_CPU_OMP_THREADS_BIND"] for w in workers] == ["0", "1"]
+    assert all(w["engine"] == "vllm" and w["threads"] == 1 for w in workers)
+    single = run(spec.model_copy(update={"data_parallel": None}), catalog, results=tmp_path / "one")
+    assert single[0].run_key == outcomes[0].run_key
+    got = [lp for x in (run_dir / "samples.jsonl").read_text().split("\n") if x
+           for lp in json.loads(x)["choice_logprobs"]]
+    one = tmp_path / "one" / "runs" / (single[0].run_key or "") / "samples.jsonl"
+    want = [lp for x in one.read_text().split("\n") if x for lp in json.loads(x)["choice_logprobs"]]
+    assert len(got) == 12 and got == pytest.approx(want, abs=1e-3)

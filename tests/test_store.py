@@ -36,7 +36,7 @@ def test_chunks_are_the_resume_cache(tmp_path: Path) -> None:
     cached = run.cached_generations()
     assert set(cached) == {"a", "b", "c"}  # failed requests are retried, not cached
     assert run.generation_wall_s() == pytest.approx(5.0)
-    assert sorted(p.name for p in run.generations_dir.iterdir()) == ["chunk-00000.jsonl", "chunk-00001.jsonl"]
+    assert sorted(p.name for p in run.generations_dir.iterdir()) == ["session-00000-w0.jsonl", "session-00001-w0.jsonl"]
 
 
 # ---------------------------------------------------------------- run keys

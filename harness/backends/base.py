@@ -1,14 +1,22 @@
 """Backend interface: token-level requests in, results with their provenance out.
 
-Both backends (vLLM, HF) implement `generate` and `loglikelihood` on these dataclasses, and
-`HarnessLM` exposes them to lm-eval as an `lm_eval.api.model.LM` (generate_until, loglikelihood),
-so lm-eval's own tasks can run through the same engine.
+Every backend implements `generate` and `loglikelihood` (a batch in, results in input order) and
+`close`. A backend that can do better also implements the streaming pair `stream_generate` /
+`stream_loglikelihood`: every request is handed to the engine at once and each result is yielded,
+with its key, the moment it finishes, so the runner persists it at once and the engine's batch
+never drains between chunks. `stream_generate` / `stream_loglikelihood` below give every backend
+the streaming form (batches of `generate` calls for those without it).
+
+`HarnessLM` exposes a backend to lm-eval as an `lm_eval.api.model.LM`, so lm-eval's own tasks can
+run through the same engine.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -23,13 +31,17 @@ class SamplingSettings:
     max_new_tokens: int = 256
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    ignore_eos: bool = False  # benchmarks only: every path generates exactly max_new_tokens
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k,
             "min_p": self.min_p, "repetition_penalty": self.repetition_penalty,
             "max_new_tokens": self.max_new_tokens, "stop": list(self.stop), "seed": self.seed,
         }
+        if self.ignore_eos:  # only when set, so request and run keys of ordinary runs do not change
+            out["ignore_eos"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -44,7 +56,7 @@ class GenResult:
     finish_reason: str  # "stop" | "length" | "error"
     prompt_tokens: int
     output_tokens: int
-    wall_s: float
+    wall_s: float  # seconds from the start of the call (or stream) to this request's completion
     error: str | None = None
 
 
@@ -52,12 +64,15 @@ class GenResult:
 class LLRequest:
     context_ids: tuple[int, ...]
     continuation_ids: tuple[int, ...]
+    # Also say whether the continuation is the greedy one. The runner's tasks never need it; the
+    # lm-eval adapter asks, and a backend may take a slower path to answer it.
+    need_greedy: bool = False
 
 
 @dataclass(frozen=True)
 class LLResult:
     logprob: float
-    is_greedy: bool
+    is_greedy: bool | None  # None when not asked for and not free to compute
     prompt_tokens: int
     wall_s: float
 
@@ -70,6 +85,7 @@ class EngineSettings:
     enforce_eager: bool | None = None  # None = True on CPU (compile time dominates small runs)
     tensor_parallel_size: int = 1
     pipeline_parallel_size: int = 1
+    max_num_seqs: int | None = None  # sequences the engine runs at once (None = the engine's default)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +98,66 @@ class Backend(Protocol):
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]: ...
 
     def close(self) -> None: ...
+
+
+R = TypeVar("R")
+T = TypeVar("T")
+Keyed = Sequence[tuple[str, T]]
+
+FALLBACK_BATCH = 64
+
+
+Stream = Generator[tuple[str, R], None, None]
+
+
+def stream_generate(backend: Backend, requests: Keyed[GenRequest]) -> Stream[GenResult]:
+    """Each request's result with its key as soon as the backend has it. Closing the stream early
+    closes the backend's (which aborts what the engine still holds)."""
+    native = getattr(backend, "stream_generate", None)
+    yield from (native(requests) if native is not None else _batched(backend.generate, requests))
+
+
+def stream_loglikelihood(backend: Backend, requests: Keyed[LLRequest]) -> Stream[LLResult]:
+    native = getattr(backend, "stream_loglikelihood", None)
+    yield from (native(requests) if native is not None else _batched(backend.loglikelihood, requests))
+
+
+def _batched(call: Any, requests: Keyed[Any]) -> Iterator[tuple[str, Any]]:
+    for i in range(0, len(requests), FALLBACK_BATCH):
+        batch = requests[i : i + FALLBACK_BATCH]
+        results = call([r for _, r in batch])
+        yield from zip((k for k, _ in batch), results, strict=True)
+
+
+def collect(stream: Iterator[tuple[str, R]], keys: Sequence[str]) -> list[R]:
+    """A stream's results in the order of `keys` (for the batch methods)."""
+    got = dict(stream)
+    return [got[k] for k in keys]
+
+
+def engine_info(backend: Backend) -> dict[str, Any]:
+    """What a backend says about how it runs (process layout, effective dtype), for the manifest."""
+    info = getattr(backend, "engine_info", None)
+    return dict(info) if isinstance(info, dict) else {}
+
+
+class Stopwatch:
+    """Seconds since a stream started: the `wall_s` each result carries."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self) -> float:
+        return round(time.perf_counter() - self.start, 4)
+
+
+def ll_span(req: LLRequest, max_model_len: int) -> tuple[list[int], int]:
+    """The token ids to score and the first scored position.
+
+    The continuation is kept whole and the oldest context dropped to fit the window; with an empty
+    context the first continuation token has no prediction, so scoring starts at position 1."""
+    ids = (list(req.context_ids) + list(req.continuation_ids))[-(max_model_len - 1):]
+    return ids, max(len(ids) - len(req.continuation_ids), 1)
 
 
 def too_long(req: GenRequest, max_model_len: int) -> GenResult:

@@ -1,15 +1,27 @@
 """HF transformers backend, for architectures vLLM cannot run (or to cross-check vLLM).
 
 Same interface and records as the vLLM backend; runs on CPU or a single/auto-mapped GPU.
-Greedy decoding is deterministic; sampled decoding is seeded per request.
+Greedy decoding is deterministic; sampled decoding is seeded per request. Log-likelihood runs a
+shared context once per item and the LM head only at continuation positions.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from harness.backends.base import EngineSettings, GenRequest, GenResult, LLRequest, LLResult, too_long
+from harness.backends.base import (
+    EngineSettings,
+    GenRequest,
+    GenResult,
+    LLRequest,
+    LLResult,
+    Stopwatch,
+    collect,
+    ll_span,
+    too_long,
+)
 from harness.errors import ModelLoadError
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
@@ -47,54 +59,109 @@ class HFBackend:
         cut = min((text.find(s) for s in stops if s and s in text), default=-1)
         return (text[:cut], True) if cut >= 0 else (text, False)
 
-    def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        torch = self.torch
-        results = []
-        for req in requests:
+    def stream_generate(self, requests: Sequence[tuple[str, GenRequest]]) -> Iterator[tuple[str, GenResult]]:
+        """One request at a time (transformers has no continuous batching); each yielded when done."""
+        clock = Stopwatch()
+        for key, req in requests:
             if len(req.prompt_ids) >= self.model_spec.max_model_len:
-                results.append(too_long(req, self.model_spec.max_model_len))
+                yield key, too_long(req, self.model_spec.max_model_len)
                 continue
-            s = req.sampling
-            start = time.perf_counter()
-            ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)
-            kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.temperature > 0}
-            if s.temperature > 0:
-                kwargs.update(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p or None,
-                              top_k=s.top_k if s.top_k > 0 else 0)
-                torch.manual_seed(s.seed or 0)
-            if s.repetition_penalty != 1.0:
-                kwargs["repetition_penalty"] = s.repetition_penalty
-            if s.stop:
-                kwargs.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
-            with torch.no_grad():
-                out = self.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
-            new = out[0, ids.shape[1]:].tolist()
-            eos = self.tokenizer.eos_token_id
-            hit_eos = eos is not None and eos in new
-            if hit_eos:
-                new = new[: new.index(eos)]
-            text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
-            text, hit_stop = self._stop_at(text, s.stop)
-            finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
-            results.append(GenResult(text, finish, len(req.prompt_ids), len(new), time.perf_counter() - start))
-        return results
+            text, finish, n_new = self._generate_one(req)
+            yield key, GenResult(text, finish, len(req.prompt_ids), n_new, clock())
+
+    def _generate_one(self, req: GenRequest) -> tuple[str, str, int]:
+        torch = self.torch
+        s = req.sampling
+        ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.temperature > 0}
+        if s.temperature > 0:
+            kwargs.update(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p or None,
+                          top_k=s.top_k if s.top_k > 0 else 0)
+            torch.manual_seed(s.seed or 0)
+        if s.repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = s.repetition_penalty
+        if s.stop:
+            kwargs.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
+        if s.ignore_eos:
+            kwargs.update(min_new_tokens=s.max_new_tokens)
+        with torch.no_grad():
+            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
+        new = out[0, ids.shape[1]:].tolist()
+        eos = self.tokenizer.eos_token_id
+        hit_eos = eos is not None and eos in new and not s.ignore_eos
+        if hit_eos:
+            new = new[: new.index(eos)]
+        text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
+        text, hit_stop = self._stop_at(text, s.stop)
+        finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
+        return text, finish, len(new)
+
+    def generate(self, requests: list[GenRequest]) -> list[GenResult]:
+        keyed = [(str(i), r) for i, r in enumerate(requests)]
+        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+
+    def stream_loglikelihood(self, requests: Sequence[tuple[str, LLRequest]]) -> Iterator[tuple[str, LLResult]]:
+        """Requests sharing a context (the choices of one item) are scored together: the context
+        runs once, its KV cache is shared by every continuation, and the LM head runs only at the
+        continuation positions."""
+        clock = Stopwatch()
+        groups: dict[tuple[int, ...], list[tuple[str, list[int]]]] = {}
+        for key, req in requests:
+            ids, begin = ll_span(req, self.model_spec.max_model_len)
+            groups.setdefault(tuple(ids[:begin]), []).append((key, ids[begin:]))
+        for context, members in groups.items():
+            scores = self._score_shared_context(list(context), [cont for _, cont in members])
+            for (key, cont), (logprob, greedy) in zip(members, scores, strict=True):
+                yield key, LLResult(logprob, greedy, len(context) + len(cont), clock())
+
+    def _score_shared_context(self, context: list[int], conts: list[list[int]]) -> list[tuple[float, bool]]:
+        torch = self.torch
+        device = self.model.device
+        with torch.no_grad():
+            first = self.model(torch.tensor([context], device=device), use_cache=True, logits_to_keep=1)
+            first_logp = torch.log_softmax(first.logits[0, -1].float(), dim=-1)
+            totals = [float(first_logp[c[0]]) for c in conts]
+            greedy = [int(first_logp.argmax()) == c[0] for c in conts]
+            # Continuation token j is predicted from the row of token j-1: feed each continuation
+            # but its last token, right-padded, after the shared context (padding comes after every
+            # real token, so causal attention keeps it out of the real rows).
+            width = max(len(c) for c in conts) - 1
+            if width > 0:
+                rows = [c[:-1] + [0] * (width - len(c) + 1) for c in conts]
+                mask = torch.ones((len(conts), len(context) + width), dtype=torch.long, device=device)
+                for b, c in enumerate(conts):
+                    mask[b, len(context) + len(c) - 1:] = 0
+                cache = first.past_key_values
+                cache.batch_repeat_interleave(len(conts))
+                logits = self.model(torch.tensor(rows, device=device), attention_mask=mask,
+                                    past_key_values=cache, use_cache=False).logits.float()
+                logp = torch.log_softmax(logits, dim=-1)
+                for b, c in enumerate(conts):
+                    n = len(c) - 1
+                    if n:
+                        targets = torch.tensor(c[1:], device=device)
+                        picked = logp[b, :n].gather(1, targets[:, None]).squeeze(1)
+                        totals[b] += float(picked.sum())
+                        greedy[b] = greedy[b] and bool((logp[b, :n].argmax(-1) == targets).all())
+        return list(zip(totals, greedy, strict=True))
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
+        keyed = [(str(i), r) for i, r in enumerate(requests)]
+        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+
+    def full_forward_scores(self, requests: list[LLRequest]) -> list[LLResult]:
+        """The previous path: one full forward pass and a full log-softmax per request (for checks)."""
         torch = self.torch
         results = []
-        limit = self.model_spec.max_model_len
         for req in requests:
             start = time.perf_counter()
-            ids = (list(req.context_ids) + list(req.continuation_ids))[-limit:]
-            n_cont = len(req.continuation_ids)
+            ids, begin = ll_span(req, self.model_spec.max_model_len)
             x = torch.tensor([ids], device=self.model.device)
             with torch.no_grad():
                 logits = self.model(x).logits[0].float()
             logprobs = torch.log_softmax(logits[:-1], dim=-1)
             targets = x[0, 1:]
-            # With an empty context the first token has no prediction: score from position 1,
-            # as the vLLM backend does.
-            span = slice(max(len(ids) - 1 - n_cont, 0), len(ids) - 1)
+            span = slice(begin - 1, len(ids) - 1)
             picked = logprobs[span].gather(1, targets[span].unsqueeze(1)).squeeze(1)
             greedy = bool((logprobs[span].argmax(-1) == targets[span]).all())
             results.append(LLResult(float(picked.sum()), greedy, len(ids), time.perf_counter() - start))

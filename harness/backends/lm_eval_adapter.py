@@ -26,7 +26,7 @@ class HarnessLM(LM):
         super().__init__()
         self.backend = backend
         self.spec = model
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # kept for callers; requests go to the backend all at once
 
     @property
     def tokenizer_name(self) -> str:
@@ -52,10 +52,8 @@ class HarnessLM(LM):
             GenRequest(tuple(encode_prompt(Prompt(text=r.args[0]), self.spec, tok)), self._sampling(r.args[1]))
             for r in requests
         ]
-        out: list[str] = []
-        for i in range(0, len(reqs), self.batch_size):
-            out.extend(res.text for res in self.backend.generate(reqs[i : i + self.batch_size]))
-        return out
+        # All at once: the backend streams them through its engine (batching is its job).
+        return [res.text for res in self.backend.generate(reqs)]
 
     def loglikelihood(self, requests: list[Instance], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         tok = self.backend.tokenizer
@@ -63,12 +61,9 @@ class HarnessLM(LM):
         for r in requests:
             context, continuation = split_trailing_space(r.args[0], r.args[1])
             ctx_ids = encode_prompt(Prompt(text=context), self.spec, tok)
-            reqs.append(LLRequest(tuple(ctx_ids), tuple(encode_continuation(continuation, tok))))
-        out: list[tuple[float, bool]] = []
-        for i in range(0, len(reqs), self.batch_size):
-            batch = self.backend.loglikelihood(reqs[i : i + self.batch_size])
-            out.extend((res.logprob, res.is_greedy) for res in batch)
-        return out
+            # lm-eval's contract returns is_greedy for every request: ask for it.
+            reqs.append(LLRequest(tuple(ctx_ids), tuple(encode_continuation(continuation, tok)), need_greedy=True))
+        return [(res.logprob, bool(res.is_greedy)) for res in self.backend.loglikelihood(reqs)]
 
     def loglikelihood_rolling(self, requests: list[Instance], disable_tqdm: bool = False) -> list[float]:
         raise NotImplementedError("perplexity tasks are not part of the harness's suites")

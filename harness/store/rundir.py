@@ -10,6 +10,7 @@ from pathlib import Path
 
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.store.files import atomic_write_text, write_jsonl
+from harness.store.generations import GenerationWriter, engine_wall_s, iter_records, next_session, successful_keys
 from harness.store.io import read_json, read_jsonl, read_metrics
 
 
@@ -50,40 +51,44 @@ class RunDir:
         manifest = self.read_manifest()
         return bool(manifest and manifest.status == "complete" and self.metrics_path.is_file())
 
-    # -- generations (the resume cache)
+    # -- generations (the resume cache; see harness.store.generations)
     def cached_generations(self) -> dict[str, GenerationRecord]:
-        """Every persisted generation by request key. Chunks are whole files (atomic)."""
+        """Every persisted successful generation by request key (failed requests are retried)."""
         out: dict[str, GenerationRecord] = {}
-        if not self.generations_dir.is_dir():
-            return out
-        for chunk in sorted(self.generations_dir.glob("chunk-*.jsonl")):
-            for line in chunk.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    rec = GenerationRecord.model_validate_json(line)
-                    if rec.error is None:
-                        out[rec.key] = rec
+        for _, rec in iter_records(self.generations_dir):
+            if rec.error is None:
+                out[rec.key] = rec
         return out
 
+    def generation_keys(self) -> set[str]:
+        """Keys of the persisted successful generations; cheaper than `cached_generations` (progress)."""
+        return successful_keys(self.generations_dir)
+
     def generation_wall_s(self) -> float:
-        """Engine time over all persisted chunks (each chunk records its batch's wall time)."""
-        total = 0.0
-        for chunk in sorted(self.generations_dir.glob("chunk-*.jsonl")):
-            walls = [GenerationRecord.model_validate_json(x).wall_s
-                     for x in chunk.read_text(encoding="utf-8").splitlines() if x.strip()]
-            total += max(walls, default=0.0)
-        return total
+        """Engine seconds spent generating this run, over every session that added records."""
+        return engine_wall_s(self.generations_dir)
+
+    def open_writer(self, worker: int = 0, session: int | None = None, *, fsync_s: float = 2.0,
+                    fsync_every: int = 64) -> GenerationWriter:
+        """A writer for a new session file (each finished request is appended as it completes).
+
+        Data-parallel workers of one session pass the same `session` and their own `worker`."""
+        index = next_session(self.generations_dir) if session is None else session
+        while True:
+            try:
+                return GenerationWriter(self.generations_dir / f"session-{index:05d}-w{worker}.jsonl",
+                                        fsync_s=fsync_s, fsync_every=fsync_every)
+            except FileExistsError:  # another writer took this index: never share a file
+                if session is not None:
+                    raise
+                index += 1
 
     def append_chunk(self, records: list[GenerationRecord]) -> Path:
-        """Persist one chunk of generations as a new file (never rewrites an old one)."""
-        self.generations_dir.mkdir(parents=True, exist_ok=True)
-        index = len(list(self.generations_dir.glob("chunk-*.jsonl")))
-        while True:
-            path = self.generations_dir / f"chunk-{index:05d}.jsonl"
-            if not path.exists():
-                break
-            index += 1
-        write_jsonl(path, records)
-        return path
+        """Persist a batch of generations as one new session file (never rewrites an old one)."""
+        with self.open_writer() as writer:
+            for rec in records:
+                writer.append(rec)
+        return writer.path
 
     # -- derived records
     def write_samples(self, samples: list[SampleRecord]) -> None:

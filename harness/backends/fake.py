@@ -1,0 +1,156 @@
+"""A deterministic fake backend (`backend: fake`): no weights, no network, no engine.
+
+For dry runs of a config (`harness run` goes through planning, streaming, persistence, grading
+and the leaderboard in seconds) and for tests, like inspect_ai's mockllm. Every answer is a pure
+function of the request, so records and scores are the same on every machine, in every batch
+order and across a kill and resume:
+
+- the tokenizer is UTF-8 bytes (id = byte + 3; 1 = BOS, 2 = EOS);
+- `generate` answers "… The answer is N." with N one of the numbers in the last question of the
+  prompt or their sum (chosen by a hash of the prompt and seed), then starts a next question (so
+  stop strings apply), or rambles to the token budget without an answer for one request in five
+  (so truncation is exercised);
+- `loglikelihood` scores a continuation by a hash of (context, continuation), −0.5 per token;
+- streaming imitates an engine with `max_num_seqs` slots decoding one token per step, so short
+  requests finish first. `HARNESS_FAKE_STEP_S` sleeps per step (kill tests need time to land);
+- a model whose source repo is `fake/unloadable` fails to load (failure paths).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from harness.backends.base import (
+    EngineSettings,
+    GenRequest,
+    GenResult,
+    LLRequest,
+    LLResult,
+    Stopwatch,
+    collect,
+    too_long,
+)
+from harness.errors import ModelLoadError
+from harness.specs import ModelSpec
+from harness.weights import ResolvedWeights
+
+OFFSET = 3
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+class ByteTokenizer:
+    """UTF-8 bytes as tokens: deterministic, offline, any text round-trips."""
+
+    pad_token_id = 0
+    bos_token_id = 1
+    eos_token_id = 2
+    chat_template = None
+
+    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
+        ids = [b + OFFSET for b in text.encode("utf-8")]
+        return [self.bos_token_id, *ids] if add_special_tokens else ids
+
+    def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str:
+        data = bytes(i - OFFSET for i in ids if i >= OFFSET)
+        return data.decode("utf-8", errors="replace")
+
+
+def _digest(*parts: object) -> int:
+    return int(hashlib.sha256(repr(parts).encode()).hexdigest()[:12], 16)
+
+
+def fake_answer(prompt: str, seed: int | None) -> str:
+    """The fake model's full answer to a prompt (before the token budget and stop strings)."""
+    h = _digest(prompt, seed)
+    if h % 5 == 0:
+        return " Let me think about this step by step" + " and then some more" * 200
+    question = prompt.rsplit("Question:", 1)[-1].rsplit("Q:", 1)[-1]
+    numbers = NUMBER.findall(question)
+    total = sum(float(n) for n in numbers)
+    candidates = [*numbers, f"{total:g}"] if numbers else [str(h % 100)]
+    next_turn = "Q:" if prompt.rstrip().endswith("A:") else "Question:"
+    return f" Let me think. The answer is {candidates[h % len(candidates)]}.\n\n{next_turn}"
+
+
+def fake_logprob(context_ids: Sequence[int], continuation_ids: Sequence[int]) -> float:
+    return -0.5 * len(continuation_ids) - (_digest(tuple(context_ids), tuple(continuation_ids)) % 1000) / 250.0
+
+
+class FakeBackend:
+    name = "fake"
+
+    def __init__(self, model: ModelSpec, weights: ResolvedWeights | None = None,
+                 settings: EngineSettings | None = None, max_num_seqs: int = 16) -> None:
+        if model.source.repo == "fake/unloadable":
+            raise ModelLoadError(f"model '{model.id}': the fake model is unloadable by design")
+        self.model = model
+        self.tokenizer = ByteTokenizer()
+        self.max_num_seqs = (settings.max_num_seqs if settings and settings.max_num_seqs else max_num_seqs)
+        self.step_s = float(os.environ.get("HARNESS_FAKE_STEP_S", "0") or 0)
+        self.engine_info: dict[str, Any] = {
+            "engine": "fake", "max_num_seqs": self.max_num_seqs,
+            "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+            "cpu_threads_bind": os.environ.get("VLLM_CPU_OMP_THREADS_BIND"), "pid": os.getpid(),
+        }
+
+    def _result(self, req: GenRequest, wall_s: float) -> GenResult:
+        s = req.sampling
+        prompt = self.tokenizer.decode(req.prompt_ids)
+        text = fake_answer(prompt, s.seed if s.temperature > 0 else None)
+        if s.ignore_eos:
+            text = (text * (s.max_new_tokens // max(len(text), 1) + 1))
+        cut = min((text.find(stop) for stop in s.stop if stop and stop in text), default=-1)
+        ids = self.tokenizer.encode(text[:cut] if cut >= 0 else text, add_special_tokens=False)
+        finish = "stop"  # at a stop string or at the end of the answer (EOS)
+        if len(ids) > s.max_new_tokens:
+            ids, finish = ids[: s.max_new_tokens], "length"
+        return GenResult(self.tokenizer.decode(ids), finish, len(req.prompt_ids), len(ids), wall_s)
+
+    def _steps_needed(self, req: GenRequest) -> int:
+        return max(self._result(req, 0.0).output_tokens, 1)
+
+    def stream_generate(self, requests: Sequence[tuple[str, GenRequest]]) -> Iterator[tuple[str, GenResult]]:
+        clock = Stopwatch()
+        waiting = list(requests)
+        running: dict[str, tuple[GenRequest, int]] = {}
+        while waiting or running:
+            while waiting and len(running) < self.max_num_seqs:
+                key, req = waiting.pop(0)
+                if len(req.prompt_ids) >= self.model.max_model_len:
+                    yield key, too_long(req, self.model.max_model_len)
+                    continue
+                running[key] = (req, self._steps_needed(req))
+            if self.step_s:
+                time.sleep(self.step_s)
+            for key in list(running):
+                req, left = running[key]
+                if left <= 1:
+                    del running[key]
+                    yield key, self._result(req, clock())
+                else:
+                    running[key] = (req, left - 1)
+
+    def stream_loglikelihood(self, requests: Sequence[tuple[str, LLRequest]]) -> Iterator[tuple[str, LLResult]]:
+        clock = Stopwatch()
+        for i, (key, req) in enumerate(requests):
+            if self.step_s and i % self.max_num_seqs == 0:
+                time.sleep(self.step_s)
+            greedy = _digest(req.context_ids, req.continuation_ids) % 2 == 0 if req.need_greedy else None
+            n = len(req.context_ids) + len(req.continuation_ids)
+            yield key, LLResult(fake_logprob(req.context_ids, req.continuation_ids), greedy, n, clock())
+
+    def generate(self, requests: list[GenRequest]) -> list[GenResult]:
+        keyed = [(str(i), r) for i, r in enumerate(requests)]
+        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+
+    def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
+        keyed = [(str(i), r) for i, r in enumerate(requests)]
+        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+
+    def close(self) -> None:
+        pass
