@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import provenance
 from harness.backends.base import Backend, EngineSettings, GenRequest, LLRequest, SamplingSettings
@@ -30,6 +31,9 @@ from harness.store import RunDir
 from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examples, load_task_data
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights, resolve
+
+if TYPE_CHECKING:
+    from harness.lm_eval_tasks.seam import LmEvalWork
 
 
 class Progress:
@@ -73,6 +77,7 @@ class TaskPlan:
     data_hashes: dict[str, str]
     sampling: SamplingSettings
     samples: int
+    lm_eval: LmEvalWork | None = None  # runner lm_eval: builds the requests and scores (lm_eval_tasks.seam)
 
 
 def now() -> str:
@@ -101,6 +106,10 @@ def _limited(data: TaskData, limit: int | None) -> TaskData:
 def plan_task(
     model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None, results: Path
 ) -> TaskPlan:
+    if task.runner == "lm_eval":
+        from harness.lm_eval_tasks.seam import plan_lm_eval_task
+
+        return plan_lm_eval_task(model, task, weights, limit, results)
     data = _limited(load_task_data(task), limit)
     hashes = data_fingerprint(task)
     sampling = effective_sampling(model, task)
@@ -209,14 +218,21 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     old = plan.run_dir.read_manifest()
     if old is not None:
         manifest = manifest.model_copy(update={"started_at": old.started_at})
-    items, requests = build_items(model, plan, backend.tokenizer)
+    items: list[PlannedItem] = []
+    if plan.lm_eval is not None:
+        requests = plan.lm_eval.requests(model, backend.tokenizer)
+    else:
+        items, requests = build_items(model, plan, backend.tokenizer)
     manifest = manifest.model_copy(update={"n_requests": len(requests)})
     plan.run_dir.write_manifest(manifest)
     cache = execute(backend, plan, requests, spec.chunk_size, progress)
     gen_wall = plan.run_dir.generation_wall_s()
-    samples = [grade_item(it, [cache[k] for k in it.keys], model, plan.task, plan.run_key) for it in items]
+    if plan.lm_eval is not None:
+        samples, metrics = plan.lm_eval.score(model, cache, plan.run_key, gen_wall)
+    else:
+        samples = [grade_item(it, [cache[k] for k in it.keys], model, plan.task, plan.run_key) for it in items]
+        metrics = metrics_for(model, plan.task, samples, gen_wall)
     plan.run_dir.write_samples(samples)
-    metrics = metrics_for(model, plan.task, samples, gen_wall)
     plan.run_dir.write_metrics(metrics)
     wall = time.perf_counter() - started
     n_errors = sum(s.error is not None for s in samples)
