@@ -1,8 +1,7 @@
 """Backend interface: token-level requests in, results with their provenance out.
 
-Both backends (vLLM, HF) implement `generate` and `loglikelihood` on these dataclasses, and
-`HarnessLM` exposes them to lm-eval as an `lm_eval.api.model.LM` (generate_until, loglikelihood),
-so lm-eval's own tasks can run through the same engine.
+Both backends (vLLM, HF) implement `generate` and `loglikelihood` on these dataclasses. lm-eval's
+own tasks (`lm_eval:<name>`) reach them as these same requests (`harness.lm_eval_tasks`).
 """
 
 from __future__ import annotations
