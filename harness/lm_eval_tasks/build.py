@@ -36,14 +36,28 @@ class LmEvalBuildError(HarnessError):
 
 
 def sandbox_templates() -> None:
-    """Render lm-eval's Jinja templates in a SandboxedEnvironment (idempotent)."""
+    """Render lm-eval's Jinja templates in a SandboxedEnvironment (idempotent).
+
+    It also keeps each compiled template: lm-eval compiles its template strings anew on every
+    render, which was 80% of the time spent building ARC-Easy's 9,504 requests."""
     from jinja2 import BaseLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
     from lm_eval import utils
 
     if isinstance(utils.env, SandboxedEnvironment):
         return
-    env = SandboxedEnvironment(loader=BaseLoader(), undefined=StrictUndefined, keep_trailing_newline=True)
+
+    class CompilingOnce(SandboxedEnvironment):
+        compiled: dict[str, Any] = {}
+
+        def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+            if not isinstance(source, str) or globals is not None or template_class is not None:
+                return super().from_string(source, globals, template_class)
+            if source not in self.compiled:
+                self.compiled[source] = super().from_string(source)
+            return self.compiled[source]
+
+    env = CompilingOnce(loader=BaseLoader(), undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters["regex_replace"] = utils.regex_replace
     utils.env = env
 

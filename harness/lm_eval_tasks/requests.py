@@ -68,8 +68,14 @@ class Encoder:
         self.prefix = getattr(tokenizer, "bos_token_id", None)
         if self.prefix is None:
             self.prefix = getattr(tokenizer, "eos_token_id", None)
+        self._seen: dict[str, tuple[int, ...]] = {}  # multiple-choice items share one context
 
     def context(self, text: str) -> tuple[int, ...]:
+        if text not in self._seen:
+            self._seen[text] = self._encode(text)
+        return self._seen[text]
+
+    def _encode(self, text: str) -> tuple[int, ...]:
         if self.chat:
             ids = fix_bos(list(self.tokenizer.encode(text, add_special_tokens=False)), self.model,
                           getattr(self.tokenizer, "bos_token_id", None))

@@ -187,7 +187,8 @@ def metric_key(name: str) -> str:
 
 def score_group(group: Any, members: dict[str, list[MetricRecord]], model_id: str, task_id: str) -> list[MetricRecord]:
     """A group's rows: lm-eval's `Group.aggregate` over its leaf tasks' rows (size-weighted or not, with
-    lm-eval's pooled standard error); the interval is score ± 1.96 standard errors."""
+    lm-eval's pooled standard error); the interval is score ± 1.96 standard errors (kept within
+    [0, 1] when every member's interval is)."""
     table: dict[str, dict[str, Any]] = {}
     for leaf, rows in members.items():
         entry: dict[str, Any] = {"sample_len": max((r.n for r in rows), default=0)}
@@ -207,9 +208,12 @@ def score_group(group: Any, members: dict[str, list[MetricRecord]], model_id: st
         stderr = float(stderr) if _numeric(stderr) else math.nan
         n = int(counts.get(key, result.get("sample_len", 0)))
         rows = [r for rs in members.values() for r in rs if metric_key(r.metric) == key]
+        low, high = float(score) - Z95 * stderr, float(score) + Z95 * stderr
+        if rows and all(0.0 <= r.ci_low and r.ci_high <= 1.0 for r in rows):  # a proportion stays in [0, 1]
+            low, high = max(low, 0.0), min(high, 1.0)
         out.append(MetricRecord(
             model=model_id, task=task_id, metric=metric if filter_key == "none" else key, score=float(score),
-            stderr=stderr, ci_low=float(score) - Z95 * stderr, ci_high=float(score) + Z95 * stderr, n=n,
+            stderr=stderr, ci_low=low, ci_high=high, n=n,
             n_samples=sum(r.n_samples for r in rows), n_truncated=sum(r.n_truncated for r in rows),
             n_ungradable=sum(r.n_ungradable for r in rows),
             mean_output_tokens=sum(r.mean_output_tokens * r.n for r in rows) / max(sum(r.n for r in rows), 1),
