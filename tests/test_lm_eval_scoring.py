@@ -267,3 +267,62 @@ def test_manifest_records_lm_eval_version_and_hash(configs: Path, tokenizer: Any
     assert all(s.sampling["temperature"] == 0.0 and s.sampling["max_new_tokens"] == 256 for s in samples)
     assert samples[0].sampling["stop"] == ["Question:", "</s>", "<|im_end|>"]
     assert all(not math.isnan(r.stderr) for r in rows.values())
+
+
+def test_instruct_models_get_lm_evals_chat_prompts_with_one_bos(configs: Path, model: ModelSpec, tokenizer: Any,
+                                                                tmp_path: Path) -> None:
+    """As native tasks: an instruct model with a template gets chat prompts (lm-eval renders them with the
+    model's template, few-shot as turns), tokenized without a second BOS."""
+    chat_model = model.model_copy(update={"kind": "instruct", "chat_template": True})
+    catalog = load_catalog(configs)
+    for task, shots in (("lm_eval:gsm8k_local", 5), ("lm_eval:arc_easy_local", 0)):
+        (spec,) = catalog.expand_tasks([task])
+        plan = plan_task(chat_model, spec, None, 2, tmp_path)
+        assert plan.lm_eval is not None
+        requests = plan.lm_eval.requests(chat_model, tokenizer)
+        kind, request, _ = next(iter(requests.values()))
+        ids = request.prompt_ids if kind == "generate" else request.context_ids
+        assert ids[0] == tokenizer.bos_token_id and list(ids).count(tokenizer.bos_token_id) == 1
+        context = plan.lm_eval._plans[0].instance.args[0]
+        assert context.count("<|start_header_id|>assistant") == shots + 1  # each shot is a turn
+        assert context.endswith("<|start_header_id|>assistant<|end_header_id|>\n\n")
+
+
+def test_perplexity_tasks_score_disjoint_windows_that_cover_every_token(configs: Path, model: ModelSpec,
+                                                                        tokenizer: Any, tmp_path: Path) -> None:
+    from harness.lm_eval_tasks.catalog import resolve
+
+    texts = ["The answer is 8. Die Antwort lautet 12. La respuesta es 7.",
+             "Solve the problem step by step, then write the final answer after four hashes."]
+    (tmp_path / "texts.jsonl").write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    project = tmp_path / "configs"
+    shutil.copytree(configs, project)
+    (project / "lm_eval" / "tiny_ppl.yaml").write_text(json.dumps({
+        "task": "tiny_ppl", "dataset_path": "json", "test_split": "test",
+        "dataset_kwargs": {"data_files": {"test": str(tmp_path / "texts.jsonl")}},
+        "output_type": "loglikelihood_rolling", "doc_to_text": "", "doc_to_target": "{{text}}",
+        "metric_list": [{"metric": "word_perplexity"}, {"metric": "bits_per_byte"}]}))
+    short = model.model_copy(update={"max_model_len": 12})  # several windows per text
+    (spec,) = resolve("lm_eval:tiny_ppl", project)
+    plan = plan_task(short, spec, None, None, tmp_path)
+    assert plan.lm_eval is not None
+    requests = plan.lm_eval.requests(short, tokenizer)
+    backend = FakeBackend(tokenizer)
+    cache, totals = {}, []
+    for doc_plan, text in zip(plan.lm_eval._plans, texts, strict=True):
+        windows = [requests[k][1] for k in doc_plan.keys]
+        assert len(windows) > 1 and windows[0].context_ids == (tokenizer.bos_token_id,)
+        assert [t for w in windows for t in w.continuation_ids] == tokenizer.encode(text, add_special_tokens=False)
+        assert all(len(w.context_ids) + len(w.continuation_ids) <= 11 for w in windows)
+        results = backend.loglikelihood(windows)
+        for key, r in zip(doc_plan.keys, results, strict=True):
+            cache[key] = GenerationRecord(key=key, kind="loglikelihood", logprob=r.logprob, is_greedy=r.is_greedy,
+                                          doc_id=str(doc_plan.instance.doc_id))
+        totals.append(sum(r.logprob for r in results))
+    _, metrics = plan.lm_eval.score(short, cache, plan.run_key, 1.0)
+    rows = {m.metric: m for m in metrics}
+    words = sum(len(t.split()) for t in texts)
+    assert rows["word_perplexity"].score == pytest.approx(math.exp(-sum(totals) / words))
+    n_bytes = sum(len(t.encode()) for t in texts)
+    assert rows["bits_per_byte"].score == pytest.approx(-sum(totals) / n_bytes / math.log(2))
+    assert rows["word_perplexity"].stderr > 0  # a seeded bootstrap over documents

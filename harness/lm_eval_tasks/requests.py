@@ -159,8 +159,10 @@ def _rolling(text: str, enc: Encoder, model: ModelSpec, requests: Requests, meta
     from lm_eval.utils import get_rolling_token_windows, make_disjoint_window
 
     tokens = encode_continuation(text, enc.tokenizer)
-    windows = get_rolling_token_windows(token_list=tokens, prefix_token=enc.prefix,
-                                        max_seq_len=model.max_model_len - 1, context_len=1)
+    # A window's context + targets is its model input plus one token; the backends score sequences of
+    # at most max_model_len - 1 tokens (one position is left for the sampled token).
+    windows = get_rolling_token_windows(token_list=tokens, prefix_token=enc.prefix if enc.prefix is not None else 0,
+                                        max_seq_len=model.max_model_len - 2, context_len=1)
     keys = []
     for i, window in enumerate(map(make_disjoint_window, windows)):
         context, target = window
