@@ -326,3 +326,34 @@ def test_perplexity_tasks_score_disjoint_windows_that_cover_every_token(configs:
     n_bytes = sum(len(t.encode()) for t in texts)
     assert rows["bits_per_byte"].score == pytest.approx(-sum(totals) / n_bytes / math.log(2))
     assert rows["word_perplexity"].stderr > 0  # a seeded bootstrap over documents
+
+
+KEYS_SCRIPT = """
+import sys
+from pathlib import Path
+from transformers import AutoTokenizer
+from harness.config import load_catalog
+from harness.runner import plan_task
+catalog = load_catalog(Path(sys.argv[1]))
+model = catalog.model("tiny-llama")
+(spec,) = catalog.expand_tasks(["lm_eval:gsm8k_local"])
+plan = plan_task(model, spec, None, 6, Path(sys.argv[3]))
+print(plan.run_key, *plan.lm_eval.requests(model, AutoTokenizer.from_pretrained(sys.argv[2])))
+"""
+
+
+def test_run_and_request_keys_are_the_same_in_a_new_process(configs: Path, tiny_model_dir: Path, tmp_path: Path,
+                                                            model: ModelSpec, tokenizer: Any) -> None:
+    """What resume relies on: a restarted job plans the same run key and request keys (few-shot draws included)."""
+    import subprocess
+    import sys
+
+    (spec,) = load_catalog(configs).expand_tasks(["lm_eval:gsm8k_local"])
+    plan = plan_task(model, spec, None, 6, tmp_path)
+    assert plan.lm_eval is not None
+    here = [plan.run_key, *plan.lm_eval.requests(model, tokenizer)]
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", KEYS_SCRIPT, str(configs), str(tiny_model_dir), str(tmp_path)],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == here and len(here) == 7
