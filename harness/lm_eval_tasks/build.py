@@ -150,7 +150,8 @@ def find(obj: Any, name: str) -> Any:
     else:
         tasks = {t.task_name: t for t in (obj if isinstance(obj, list) else [obj])}
     if name not in tasks:
-        raise LmEvalBuildError(f"lm-eval built no task '{name}' (lm-eval {sorted(tasks)[:5]}…)")
+        shown = ", ".join(sorted(tasks)[:5]) + (", …" if len(tasks) > 5 else "")
+        raise LmEvalBuildError(f"lm-eval built no task '{name}' (it built: {shown})")
     return tasks[name]
 
 
