@@ -145,12 +145,23 @@ def models(
 
 @app.command()
 @guarded
-def tasks() -> None:
+def tasks(
+    lm_eval: Annotated[bool, typer.Option("--lm-eval", help="List lm-eval's tasks, groups and tags (run them as "
+                                          "lm_eval:<name>), with the project's under configs/lm_eval/")] = False,
+    match: Annotated[str | None, typer.Option("--match", help="Only names matching this glob, e.g. 'arc*'")] = None,
+) -> None:
     """Every task id with its suite, language, answer type and data source."""
-    from harness.catalog_view import tasks_table
     from harness.config import load_catalog
 
-    typer.echo(tasks_table(load_catalog()))
+    catalog = load_catalog()
+    if lm_eval:
+        from harness.lm_eval_tasks.listing import lm_eval_table
+
+        typer.echo(lm_eval_table(catalog.config_dir, match))
+        return
+    from harness.catalog_view import tasks_table
+
+    typer.echo(tasks_table(catalog))
 
 
 @app.command()

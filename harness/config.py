@@ -100,13 +100,24 @@ class Catalog:
         return out
 
     def expand_tasks(self, ids: list[str]) -> list[TaskSpec]:
-        """Task ids, group names (e.g. `mgsm`) and suite names, in order, without repeats."""
+        """Task ids, group names (e.g. `mgsm`) and suite names, in order, without repeats.
+
+        `lm_eval:<name>` names a task, group or tag of lm-eval (its bundled zoo, or a project YAML
+        under `<configs>/lm_eval/`): a group becomes its tasks, then its aggregate rows
+        (`harness.lm_eval_tasks`; lm_eval itself is imported only when such a task runs)."""
         groups = self.groups()
         suites = {s: [t.id for t in self.tasks.values() if t.suite == s] for s in
                   ("reasoning", "multilingual", "reference")}
         out: list[str] = []
+        synthesized: dict[str, TaskSpec] = {}
         for name in ids:
-            if name in self.tasks:
+            if name.startswith("lm_eval:"):
+                from harness.lm_eval_tasks.catalog import resolve
+
+                specs = resolve(name, self.config_dir)
+                synthesized.update((s.id, s) for s in specs if s.id not in synthesized)
+                members = [s.id for s in specs]
+            elif name in self.tasks:
                 members = [name]
             elif name in groups:
                 members = groups[name]
@@ -118,7 +129,7 @@ class Catalog:
                     suggest(name, list(self.tasks) + list(groups) + list(suites)),
                 )
             out.extend(m for m in members if m not in out)
-        return [self.tasks[t] for t in out]
+        return [synthesized[t] if t in synthesized else self.tasks[t] for t in out]
 
 
 def _load_dir(directory: Path, cls: type[T], key: str,

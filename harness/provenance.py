@@ -22,7 +22,9 @@ _DESCRIPTIVE_MODEL_FIELDS = {
     "base_model", "context_length", "cpu_runnable", "notes", "tensor_parallel_size",
     "pipeline_parallel_size",
 }
-_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices"}
+_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include"}
+# Added after runs were recorded: left out while unset, so the run keys of earlier tasks stay the same.
+_LATER_TASK_FIELDS = ("lm_eval_config_hash",)
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +67,11 @@ def answer_fields(spec: ModelSpec | TaskSpec) -> dict[str, Any]:
         out = spec.model_dump(exclude=_DESCRIPTIVE_MODEL_FIELDS)
         out.pop("id")
         return out
-    return spec.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS)
+    out = spec.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS)
+    for key in _LATER_TASK_FIELDS:
+        if out.get(key) is None:
+            out.pop(key, None)
+    return out
 
 
 def model_identity(model: ModelSpec, weights_hash: str | None) -> dict[str, Any]:

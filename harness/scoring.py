@@ -43,8 +43,9 @@ def grade_item(
         logprobs = [g.logprob if g.logprob is not None else -math.inf for g in gens]
         best = max(range(len(logprobs)), key=lambda i: logprobs[i])
         letter = LETTERS[best]
-        # acc_norm as lm-eval computes it: log-likelihood per byte of the continuation.
-        lengths = [max(len(c.encode("utf-8")), 1) for c in item.prompt.continuations]
+        # acc_norm as lm-eval computes it: log-likelihood per character of the choice text
+        # (`len(choice)`, without the space before it; lm-eval's per-byte variant is acc_bytes).
+        lengths = [max(len(c), 1) for c in item.doc.choices]
         best_norm = max(range(len(logprobs)), key=lambda i: logprobs[i] / lengths[i])
         return SampleRecord(
             **base, response=item.doc.choices[best], extracted=letter,
@@ -105,7 +106,7 @@ def metrics_for(
 ) -> list[MetricRecord]:
     """Accuracy (pass@1 averaged over k samples), with clustered stderr and a bootstrap CI.
 
-    Log-likelihood tasks report `acc` and `acc_norm` (per-byte normalised), as lm-eval does.
+    Log-likelihood tasks report `acc` and `acc_norm` (per-character normalised), as lm-eval does.
     `tokens_per_s` is generated tokens per engine second (log-likelihood tasks: scored tokens).
     """
     likelihood = task.answer_type == "likelihood_choice"

@@ -11,6 +11,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=80)]
+# A task id is a catalogue id, or `lm_eval:<name>` for a task, group or tag of lm-eval's own zoo
+# (names there use capitals, dots, parentheses, and `::` for tasks defined inside a group).
+TaskId = Annotated[str, Field(
+    pattern=r"^([a-z0-9][a-z0-9._-]*|lm_eval:[A-Za-z0-9][A-Za-z0-9._()+:-]*)$", min_length=1, max_length=200)]
 
 
 class Spec(BaseModel):
@@ -161,12 +165,14 @@ class DataSource(Spec):
 
 
 class TaskSpec(Spec):
-    id: Id
+    id: TaskId
     name: str
-    suite: Literal["reasoning", "multilingual", "reference"]
+    suite: Literal["reasoning", "multilingual", "reference", "lm_eval"]
     group: str | None = None
     language: str = Field(description="ISO 639-1 code, e.g. en, zh, sw")
-    answer_type: Literal["number", "math", "choice_letter", "likelihood_choice"]
+    answer_type: Literal["number", "math", "choice_letter", "likelihood_choice", "text"] = Field(
+        description="How answers are judged; `text`: free-form output scored by the task's own "
+                    "metrics (lm-eval generate_until tasks)")
     items: int | None = Field(None, gt=0, description="Items in the evaluated split (a full run's size)")
     choices: int | None = Field(
         None, ge=2, description="Options per item for multiple-choice tasks (the usual count where it varies)"
@@ -174,7 +180,12 @@ class TaskSpec(Spec):
     runner: Literal["harness", "lm_eval"] = Field(
         "harness", description="harness: prompts built here; lm_eval: an lm-eval ConfigurableTask"
     )
-    lm_eval_task: str | None = Field(None, description="The lm-eval task this matches")
+    lm_eval_task: str | None = Field(None, description="The lm-eval task this matches (runner lm_eval: runs)")
+    lm_eval_config_hash: str | None = Field(
+        None, description="sha256 (16 hex) of the resolved lm-eval config, set when the task is built "
+                          "(part of the run key); for a group aggregate it also covers the member runs")
+    lm_eval_include: str | None = Field(
+        None, description="The project's lm-eval YAML directory the name was resolved against (descriptive)")
     data: DataSource
     prompt: str | None = Field(
         None, description="Registered prompt builder (default: by answer_type), e.g. mgsm, arc"
@@ -192,6 +203,10 @@ class TaskSpec(Spec):
         multiple_choice = self.answer_type in ("choice_letter", "likelihood_choice")
         if not multiple_choice and self.choices is not None:
             raise ValueError(f"answer_type '{self.answer_type}' has no choices; remove `choices`")
+        if self.answer_type == "text" and self.runner != "lm_eval":
+            raise ValueError("answer_type 'text' is scored by lm-eval's own metrics; it needs runner: lm_eval")
+        if self.runner == "lm_eval" and not self.lm_eval_task:
+            raise ValueError("runner 'lm_eval' needs lm_eval_task (the lm-eval task or group name)")
         return self
 
 
@@ -204,7 +219,7 @@ class RunSpec(Spec):
     name: str
     description: str = ""
     models: list[Id] = Field(min_length=1)
-    tasks: list[Id] = Field(min_length=1)
+    tasks: list[TaskId] = Field(min_length=1)
     limit: int | None = Field(None, gt=0, description="First N items per task (None = all)")
     chunk_size: int = Field(
         64, gt=0, description="Generation log fsync interval in records (each finished request is written at "

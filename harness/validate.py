@@ -40,6 +40,8 @@ def data_gap(task: TaskSpec) -> tuple[str, str] | None:
     from harness.tasks.base import data_dir
 
     local, root = task.data.local, data_dir()
+    if task.runner == "lm_eval" and local is None:
+        return None  # lm-eval loads it through `datasets` (its Hub cache), whatever the mirror
     if root is not None:
         if local is None:
             return "hub-only", task.id

@@ -1,4 +1,4 @@
-"""The real vLLM CPU engine on a tiny random Llama, through the runner and through lm-eval."""
+"""The real vLLM CPU engine on a tiny random Llama, through the backend and the runner."""
 
 from __future__ import annotations
 
@@ -102,33 +102,6 @@ def test_forced_path_falls_back_when_a_continuation_ends_generation(backend) -> 
     (a,) = backend.loglikelihood([req])
     (b,) = backend.prompt_logprob_scores([req])
     assert a.logprob == pytest.approx(b.logprob, abs=1e-3)
-
-
-def test_lm_eval_task_on_local_data(backend, tmp_path: Path, data_dir: Path) -> None:
-    """A real lm-eval ConfigurableTask over the mirror's ARC-Easy file, through HarnessLM."""
-    from lm_eval.api.task import ConfigurableTask
-    from lm_eval.evaluator import evaluate
-
-    from harness.backends.lm_eval_adapter import HarnessLM
-
-    rows = [json.loads(x) for x in (data_dir / "arc" / "ARC-Easy-Test.jsonl").read_text().splitlines()[:6]]
-    local = tmp_path / "arc.jsonl"
-    local.write_text("".join(json.dumps({
-        "question": r["question"]["stem"],
-        "choices": [c["text"] for c in r["question"]["choices"]],
-        "gold": [c["label"] for c in r["question"]["choices"]].index(r["answerKey"]),
-    }) + "\n" for r in rows))
-    task = ConfigurableTask(config={
-        "task": "arc_easy_local", "dataset_path": "json", "dataset_kwargs": {"data_files": {"test": str(local)}},
-        "test_split": "test", "output_type": "multiple_choice",
-        "doc_to_text": "Question: {{question}}\nAnswer:", "doc_to_choice": "{{choices}}",
-        "doc_to_target": "{{gold}}", "metric_list": [{"metric": "acc"}, {"metric": "acc_norm"}],
-    })
-    lm = HarnessLM(backend, backend.model)
-    out = evaluate(lm, {"arc_easy_local": task}, bootstrap_iters=0, verbosity="ERROR")
-    result = out["results"]["arc_easy_local"]
-    assert 0.0 <= result["acc,none"] <= 1.0
-    assert len(out["samples"]["arc_easy_local"]) == 6
 
 
 def test_runner_end_to_end(tiny_catalog_dir: Path, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ with its key, the moment it finishes, so the runner persists it at once and the 
 never drains between chunks. `stream_generate` / `stream_loglikelihood` below give every backend
 the streaming form (batches of `generate` calls for those without it).
 
-`HarnessLM` exposes a backend to lm-eval as an `lm_eval.api.model.LM`, so lm-eval's own tasks can
-run through the same engine.
+lm-eval's own tasks (`lm_eval:<name>`) reach the backends as these same requests
+(`harness.lm_eval_tasks`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness import provenance
 from harness.backends.base import GenRequest, LLRequest, SamplingSettings
@@ -21,6 +21,9 @@ from harness.store import RunDir
 from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examples, load_task_data
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights
+
+if TYPE_CHECKING:
+    from harness.lm_eval_tasks.seam import LmEvalWork
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class TaskPlan:
     data_hashes: dict[str, str]
     sampling: SamplingSettings
     samples: int
+    lm_eval: LmEvalWork | None = None  # runner lm_eval: builds the requests and scores (lm_eval_tasks.seam)
 
 
 def effective_sampling(model: ModelSpec, task: TaskSpec) -> SamplingSettings:
@@ -75,7 +79,12 @@ def _limited(data: TaskData, limit: int | None) -> TaskData:
 def plan_task(model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
               results: Path) -> TaskPlan:
     """Load a task's items and fix its run key. `model` is the effective spec (its dtype is the one
-    the engine computes in, see `harness.hardware.effective_dtype`)."""
+    the engine computes in, see `harness.hardware.effective_dtype`). An `lm_eval:` task is planned
+    by lm-eval's own task object (`harness.lm_eval_tasks.seam`)."""
+    if task.runner == "lm_eval":
+        from harness.lm_eval_tasks.seam import plan_lm_eval_task
+
+        return plan_lm_eval_task(model, task, weights, limit, results)
     data = _limited(load_task_data(task), limit)
     hashes = data_fingerprint(task)
     sampling = effective_sampling(model, task)

@@ -28,7 +28,11 @@ def score_task(model: ModelSpec, task: TaskSpec, run_key: str, items: list[Plann
                cache: Mapping[str, GenerationRecord], gen_wall_s: float) -> ScoredTask:
     """Grade every item from its records, compute the metrics, and judge the backend error rate."""
     samples = [grade_item(it, [cache[k] for k in it.keys], model, task, run_key) for it in items]
-    metrics = metrics_for(model, task, samples, gen_wall_s)
+    return judge(model, task, samples, metrics_for(model, task, samples, gen_wall_s))
+
+
+def judge(model: ModelSpec, task: TaskSpec, samples: list[SampleRecord], metrics: list[MetricRecord]) -> ScoredTask:
+    """The run's verdict on its scored samples: failed above the error fraction, else its warnings."""
     n_errors = sum(s.error is not None for s in samples)
     error = None
     if n_errors > ERROR_FAIL_FRACTION * max(len(samples), 1):

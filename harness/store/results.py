@@ -56,7 +56,7 @@ class RunInfo:
 
     manifest: RunManifest
     dir: RunDir
-    matches_catalog: bool | None = None  # None: no catalogue to compare with
+    matches_catalog: bool | None = None  # None: no catalogue to compare with, or an lm_eval: task
 
     @property
     def run_key(self) -> str:
@@ -183,6 +183,10 @@ class Results:
         if self.catalog is None:
             return None
         model = self.catalog.models.get(manifest.model)
+        if manifest.task.startswith("lm_eval:"):
+            # lm-eval's tasks are resolved by name at run time, not listed in the catalogue: their
+            # config hash is in the run key; only the model spec can be checked here.
+            return None if model is not None and _spec_matches(manifest.model_spec, model) else False
         task = self.catalog.tasks.get(manifest.task)
         if model is None or task is None:
             return False
