@@ -36,6 +36,9 @@ class SamplingSettings:
 class GenRequest:
     prompt_ids: tuple[int, ...]
     sampling: SamplingSettings
+    # The chat turns behind `prompt_ids` (None for plain-text prompts): a chat endpoint sends these
+    # and applies its own template; every other backend reads only the token ids.
+    messages: tuple[dict[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class GenResult:
     output_tokens: int
     wall_s: float
     error: str | None = None
+    # Endpoints: reasoning the server returned apart from the answer (then `text` is the answer
+    # alone), and which server produced the result (base_url, server-reported model and version).
+    reasoning: str | None = None
+    served_by: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class LLResult:
     is_greedy: bool
     prompt_tokens: int
     wall_s: float
+    error: str | None = None  # an endpoint that failed after its retries (then logprob is nan)
+    served_by: dict[str, str] | None = None
 
 
 @dataclass
