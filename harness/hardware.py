@@ -38,7 +38,7 @@ def engine_settings_for(model: ModelSpec, base: EngineSettings,
     """
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1
-    elif gpus is None or model.backend != "vllm":
+    elif gpus is None or not (model.backend == "vllm" or (model.endpoint and model.endpoint.managed)):
         tp, pp = 1, 1
     else:
         count, gpu = gpus

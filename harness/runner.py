@@ -143,7 +143,8 @@ def build_items(model: ModelSpec, plan: TaskPlan, tokenizer: object) -> tuple[li
             sampling = SamplingSettings(**{**plan.sampling.__dict__, "stop": stop, "seed": seed,
                                            "max_new_tokens": budget})
             key = provenance.request_key(prompt.identity(), sampling.as_dict(), k)
-            requests[key] = ("generate", GenRequest(ids, sampling), {"doc_id": doc.doc_id, "sample_idx": k})
+            requests[key] = ("generate", GenRequest(ids, sampling, messages=prompt.messages),
+                             {"doc_id": doc.doc_id, "sample_idx": k})
             items.append(PlannedItem(doc, k, prompt, text, phash, (key,)))
     return items, requests
 
@@ -170,7 +171,8 @@ def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int,
                 GenerationRecord(
                     key=k, kind="generate", text=r.text, finish_reason=r.finish_reason,
                     prompt_tokens=r.prompt_tokens, output_tokens=r.output_tokens, wall_s=r.wall_s,
-                    sampling=requests[k][1].sampling.as_dict(), error=r.error, **requests[k][2],
+                    sampling=requests[k][1].sampling.as_dict(), error=r.error, reasoning=r.reasoning,
+                    served_by=r.served_by, **requests[k][2],
                 )
                 for k, r in zip(keys, results, strict=True)
             ]
@@ -178,7 +180,8 @@ def execute(backend: Backend, plan: TaskPlan, requests: dict, chunk_size: int,
             ll = backend.loglikelihood([requests[k][1] for k in keys])
             records = [
                 GenerationRecord(key=k, kind="loglikelihood", logprob=r.logprob, is_greedy=r.is_greedy,
-                                 prompt_tokens=r.prompt_tokens, wall_s=r.wall_s, **requests[k][2])
+                                 prompt_tokens=r.prompt_tokens, wall_s=r.wall_s, error=r.error,
+                                 served_by=r.served_by, **requests[k][2])
                 for k, r in zip(keys, ll, strict=True)
             ]
         plan.run_dir.append_chunk(records)
@@ -238,6 +241,10 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
 
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
+    if model.backend == "openai":
+        from harness.backends.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(model, weights, settings)
     if model.backend == "hf":
         from harness.backends.hf_backend import HFBackend
 
