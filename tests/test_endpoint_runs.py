@@ -182,3 +182,31 @@ def test_server_killed_midway_then_resume_redoes_only_what_was_lost(tiny_catalog
 
     assert scored(results) == scored(tmp_path / "clean")
     assert all(response.startswith("The answer is ") for _, response, _ in scored(results))
+
+
+def test_hosted_chat_model_without_local_files(tiny_catalog_dir: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`source.type: api`: no weights or tokenizer here; the server templates, and its reasoning is kept apart."""
+    import yaml
+
+    monkeypatch.setenv("HARNESS_TEST_KEY", PLANTED)
+    with StubServer(api_key=PLANTED, reasoning="Think: 3 + 4 = 7.") as stub:
+        (tiny_catalog_dir / "models" / "hosted.yaml").write_text(yaml.safe_dump({
+            "id": "hosted", "name": "A hosted reasoning model", "family": "closed", "developer": "test",
+            "country": "US", "params_b": 1.0, "active_params_b": 1.0, "kind": "reasoning",
+            "source": {"type": "api"}, "backend": "openai", "max_model_len": 32768,
+            "reasoning": {"format": "think", "think_in_prompt": True},
+            "endpoint": {"base_url": stub.base_url, "model": "stub-model", "mode": "chat",
+                         "api_key_env": "HARNESS_TEST_KEY", "extensions": False},
+        }))
+        catalog = load_catalog(tiny_catalog_dir)
+        spec = RunSpec(name="x", models=["hosted"], tasks=["gsm8k"], limit=3)
+        (outcome,) = run(spec, catalog, results=tmp_path / "r")
+    assert outcome.status == "complete", outcome.error
+    sent = stub.posts[0]
+    assert "prompt" not in sent and sent["messages"][-1]["role"] == "user" and "top_k" not in sent
+    gens = generations(tmp_path / "r")
+    assert {(g.text, g.reasoning, g.prompt_tokens) for g in gens} == {("The answer is 7.", "Think: 3 + 4 = 7.", 11)}
+    samples = [json.loads(x) for x in next((tmp_path / "r").glob("runs/*/samples.jsonl")).read_text().split("\n") if x]
+    assert [(s["response"], s["extracted"], s["truncated"]) for s in samples] == [("The answer is 7.", "7", False)] * 3
+    assert json.loads(samples[0]["prompt"]) == sent["messages"]  # what was sent, since the template is the server's

@@ -91,7 +91,8 @@ def probe(client: EndpointClient, model: ModelSpec) -> ServerInfo:
     """GET /models: the server answers, takes the key, and serves the model. InputError otherwise."""
     assert model.endpoint is not None
     where = public_url(client.base_url)
-    reply = client.get("/models", timeout_s=model.endpoint.connect_timeout_s + 20)
+    # Few retries: a wrong URL should fail in seconds, a server that is briefly busy still passes.
+    reply = client.get("/models", model.endpoint.connect_timeout_s + 20, retries=min(client.max_retries, 2))
     if reply.body is None:
         if reply.status in (401, 403):
             env = model.endpoint.api_key_env
