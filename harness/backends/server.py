@@ -74,6 +74,7 @@ def last_error(path: Path) -> str:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     # Linux: SIGTERM the server if the harness is killed (SIGKILL included) before stop() runs.
+    # The signal follows the *thread* that started the server: start it from a long-lived thread.
     with contextlib.suppress(Exception):
         import ctypes
 
@@ -178,4 +179,7 @@ def start_server(model: ModelSpec, weights: ResolvedWeights, settings: EngineSet
             in_use = any("address already in use" in line.lower() for line in log_tail(server.log_path))
             if not in_use or attempt == PORT_ATTEMPTS - 1:
                 raise
+        except BaseException:  # interrupted while waiting: leave no server behind
+            server.stop()
+            raise
     raise AssertionError("unreachable")  # pragma: no cover
