@@ -210,3 +210,16 @@ def test_hosted_chat_model_without_local_files(tiny_catalog_dir: Path, tmp_path:
     samples = [json.loads(x) for x in next((tmp_path / "r").glob("runs/*/samples.jsonl")).read_text().split("\n") if x]
     assert [(s["response"], s["extracted"], s["truncated"]) for s in samples] == [("The answer is 7.", "7", False)] * 3
     assert json.loads(samples[0]["prompt"]) == sent["messages"]  # what was sent, since the template is the server's
+
+
+def test_a_failed_loglikelihood_request_is_an_error_not_a_pick(tiny_catalog_dir: Path, tmp_path: Path) -> None:
+    spec = RunSpec(name="x", models=["tiny-llama"], tasks=["arc_easy"], limit=24, chunk_size=16)
+    with StubServer() as stub:
+        stub.poison = ("503", 1)
+        (outcome,) = run(spec, served(tiny_catalog_dir, stub.base_url, "max_retries=0"), results=tmp_path / "r")
+    assert outcome.status == "complete"  # 1/24 items failed: under the 5% threshold
+    samples = [json.loads(x) for x in next((tmp_path / "r").glob("runs/*/samples.jsonl")).read_text().split("\n") if x]
+    (failed,) = [s for s in samples if s["error"]]
+    assert failed["error"].startswith(f"HTTP 503 from {stub.base_url}/completions: injected 503")
+    assert (failed["extracted"], failed["choice_logprobs"], failed["finish_reason"]) == (None, None, "error")
+    assert all(s["choice_logprobs"] and len(s["choice_logprobs"]) == 4 for s in samples if not s["error"])
