@@ -141,9 +141,9 @@ def test_loglikelihood_reads_the_echoed_prompt(stub: StubServer, tiny_model_dir:
     backend = backend_for(endpoint_model(tiny_model_dir, stub.base_url))
     context, odd, even = (1, 30, 31), (33, 35), (34, 36)
     results = backend.loglikelihood([LLRequest(context, odd), LLRequest(context, even)])
-    assert stub.posts[0] == {"model": "stub-model", "prompt": [1, 30, 31, 33, 35], "max_tokens": 1,
-                             "temperature": 0.0, "n": 1, "echo": True, "logprobs": 1, "stream": False,
-                             "return_tokens_as_token_ids": True}
+    assert stub.posts == [{"model": "stub-model", "prompt": [[1, 30, 31, 33, 35], [1, 30, 31, 34, 36]],
+                           "max_tokens": 1, "temperature": 0.0, "n": 1, "echo": True, "logprobs": 1,
+                           "stream": False, "return_tokens_as_token_ids": True}]  # the chunk in one request
     assert results[0].logprob == pytest.approx(token_logprob(33) + token_logprob(35))
     assert results[1].logprob == pytest.approx(token_logprob(34) + token_logprob(36))
     assert [r.is_greedy for r in results] == [False, True]

@@ -213,7 +213,8 @@ def test_hosted_chat_model_without_local_files(tiny_catalog_dir: Path, tmp_path:
 
 
 def test_a_failed_loglikelihood_request_is_an_error_not_a_pick(tiny_catalog_dir: Path, tmp_path: Path) -> None:
-    spec = RunSpec(name="x", models=["tiny-llama"], tasks=["arc_easy"], limit=24, chunk_size=16)
+    # A chunk's log-likelihoods go in one request: chunks of 4 are one item's 4 choices.
+    spec = RunSpec(name="x", models=["tiny-llama"], tasks=["arc_easy"], limit=24, chunk_size=4)
     with StubServer() as stub:
         stub.poison = ("503", 1)
         (outcome,) = run(spec, served(tiny_catalog_dir, stub.base_url, "max_retries=0"), results=tmp_path / "r")

@@ -151,31 +151,44 @@ class OpenAIBackend:
     # ------------------------------------------------------------------ log-likelihood
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
-        """Sum of the continuation's log-probabilities, read from the echoed prompt (vLLM completions)."""
+        """Sum of the continuation's log-probabilities, read from the echoed prompt (vLLM completions).
+
+        The whole chunk goes in one request (a list of token-id prompts), so the server schedules
+        it together as the in-process engine does: bf16 kernels round differently with the batch's
+        shape, and the same batch gives the same numbers."""
         if self.endpoint.mode == "chat":
             raise InputError(f"model '{self.model.id}': a chat endpoint returns no prompt log-probabilities",
                              "use endpoint.mode: completions on a vLLM server for log-likelihood tasks")
+        if not requests:
+            return []
         limit = self.model.max_model_len - 1  # room for the one token the server generates
         prompts = [(list(r.context_ids) + list(r.continuation_ids))[-limit:] for r in requests]
-        payloads = [{"model": self.info.model, "prompt": ids, "max_tokens": 1, "temperature": 0.0, "n": 1,
-                     "echo": True, "logprobs": 1, "stream": False,
-                     **({"return_tokens_as_token_ids": True} if self.endpoint.extensions else {})}
-                    for ids in prompts]
+        payload = {"model": self.info.model, "prompt": prompts, "max_tokens": 1, "temperature": 0.0, "n": 1,
+                   "echo": True, "logprobs": 1, "stream": False,
+                   **({"return_tokens_as_token_ids": True} if self.endpoint.extensions else {})}
+
+        def complete(body: dict[str, Any]) -> str | None:
+            choices = body.get("choices")
+            if not isinstance(choices, list) or len(choices) != len(prompts):
+                return f"the reply has {len(choices) if isinstance(choices, list) else 'no'} choices " \
+                       f"for {len(prompts)} prompts"
+            return not_an_answer(body)
+
         start = time.perf_counter()
-        replies = self.client.post_all("/completions", payloads, not_an_answer)
+        (reply,) = self.client.post_all("/completions", [payload], complete)
         wall = time.perf_counter() - start
+        if reply.body is None:
+            return [LLResult(math.nan, False, len(ids), wall, error=reply.error) for ids in prompts]
+        served_by = self.info.served_by(reply.body, "completions")
+        choices = sorted(reply.body["choices"], key=lambda c: int(c.get("index", 0)))
         results = []
-        for req, ids, reply in zip(requests, prompts, replies, strict=True):
-            if reply.body is None:
-                results.append(LLResult(math.nan, False, len(ids), wall, error=reply.error))
-                continue
-            total, greedy = self._score(reply.body, ids, len(ids) - len(req.continuation_ids))
-            results.append(LLResult(total, greedy, len(ids), wall,
-                                    served_by=self.info.served_by(reply.body, "completions")))
+        for req, ids, choice in zip(requests, prompts, choices, strict=True):
+            total, greedy = self._score(choice, ids, len(ids) - len(req.continuation_ids))
+            results.append(LLResult(total, greedy, len(ids), wall, served_by=served_by))
         return results
 
-    def _score(self, body: dict[str, Any], ids: list[int], begin: int) -> tuple[float, bool]:
-        logprobs = body["choices"][0].get("logprobs") or {}
+    def _score(self, choice: dict[str, Any], ids: list[int], begin: int) -> tuple[float, bool]:
+        logprobs = choice.get("logprobs") or {}
         values, tops, tokens = (logprobs.get(k) or [] for k in ("token_logprobs", "top_logprobs", "tokens"))
         if len(values) < len(ids) or len(tops) < len(ids):
             raise InputError(f"model '{self.model.id}': {self.info.base_url} returned no prompt log-probabilities "

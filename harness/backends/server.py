@@ -148,12 +148,13 @@ class ManagedServer:
 
 
 def server_command(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings, port: int) -> list[str]:
+    """The vLLM OpenAI server for `model` with the in-process engine's arguments, on 127.0.0.1:`port`."""
     from harness.backends.vllm_backend import engine_args
 
-    assert model.endpoint is not None
+    name = (model.endpoint.model if model.endpoint else None) or model.id
     return [sys.executable, "-m", "vllm.entrypoints.openai.api_server",
             *cli_flags(engine_args(model, weights, settings)),
-            "--served-model-name", model.endpoint.model or model.id,
+            "--served-model-name", name,
             "--host", HOST, "--port", str(port), "--disable-uvicorn-access-log"]
 
 

@@ -74,14 +74,17 @@ class StubServer:
     def completion(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
         prompt = body.get("prompt") or []
         finish = "length" if fault == "length" else "abort" if fault == "abort" else "stop"
-        if body.get("echo"):
-            return {"model": body["model"], "choices": [{"text": "", "finish_reason": finish, "logprobs": {
-                "tokens": [f"token_id:{t}" for t in prompt] + ["token_id:0"],
-                "token_logprobs": [None] + [token_logprob(t) for t in prompt[1:]] + [-0.1],
-                "top_logprobs": [None] + [{f"token_id:{t}": token_logprob(t)} if t % 2 == 0 else
-                                          {f"token_id:{t}": token_logprob(t), "token_id:0": -0.01}
-                                          for t in prompt[1:]] + [{"token_id:0": -0.1}]}}],
-                    "usage": {"prompt_tokens": len(prompt), "completion_tokens": 1}}
+        if body.get("echo"):  # a list of token-id prompts, one choice each
+            prompts = prompt if prompt and isinstance(prompt[0], list) else [prompt]
+            return {"model": body["model"], "choices": [
+                {"index": i, "text": "", "finish_reason": finish, "logprobs": {
+                    "tokens": [f"token_id:{t}" for t in p] + ["token_id:0"],
+                    "token_logprobs": [None] + [token_logprob(t) for t in p[1:]] + [-0.1],
+                    "top_logprobs": [None] + [{f"token_id:{t}": token_logprob(t)} if t % 2 == 0 else
+                                              {f"token_id:{t}": token_logprob(t), "token_id:0": -0.01}
+                                              for t in p[1:]] + [{"token_id:0": -0.1}]}}
+                for i, p in reversed(list(enumerate(prompts)))],  # out of order: clients sort by index
+                    "usage": {"prompt_tokens": sum(map(len, prompts)), "completion_tokens": len(prompts)}}
         text = "" if fault == "empty" else f"The answer is {sum(prompt) % 97}."
         if fault == "length":
             text = "The answer"
