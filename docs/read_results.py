@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-SUPPORTED_VERSION = 2
+SUPPORTED_VERSION = 3
 
 
 def read_jsonl(path: Path) -> list[dict]:

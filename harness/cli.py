@@ -85,11 +85,13 @@ def rebuild_report(results: Path, verdicts: Any = None, catalog: Any = None) -> 
 def validate(config: ConfigArg) -> None:
     """Check a run config and every model and task it names (errors, exit 2); warn about data or
     weights this machine lacks."""
+    from harness.backends.endpoint import preflight
     from harness.config import load_run
     from harness.validate import check_run
 
     spec, catalog = load_run(config)
     tasks = catalog.expand_tasks(spec.tasks)
+    preflight([catalog.model(m) for m in spec.models], tasks, live=False)
     warnings = check_run([catalog.model(m) for m in spec.models], tasks)
     for line in warnings:
         typer.echo(f"warning: {line}", err=True)
@@ -105,13 +107,19 @@ def run(
     tasks: Annotated[str | None, typer.Option("--tasks", help="Comma-separated task ids or groups")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="First N items per task")] = None,
     results: ResultsOpt = None,
+    endpoint: Annotated[list[str] | None, typer.Option(
+        "--endpoint", help="Serve the models through an OpenAI-compatible endpoint: KEY=VALUE, repeatable "
+        "(base_url=http://host:8000/v1 or managed=true; model=, mode=chat, api_key_env=VAR, concurrency=)",
+    )] = None,
 ) -> None:
     """Run models × tasks, persist per-sample records, update the leaderboard."""
+    from harness.backends.endpoint import prepare_run
     from harness.cli_progress import RichProgress
     from harness.config import load_run
     from harness.runner import run as run_all
 
     spec, catalog = load_run(config)
+    catalog = prepare_run(spec, catalog, split_ids(models), split_ids(tasks), endpoint or [])
     with RichProgress() as progress:
         outcomes = run_all(spec, catalog, models=split_ids(models), tasks=split_ids(tasks),
                            limit=limit, results=results, progress=progress)

@@ -41,7 +41,7 @@ def engine_settings_for(model: ModelSpec, base: EngineSettings,
     """
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1
-    elif gpus is None or model.backend != "vllm":
+    elif gpus is None or not (model.backend == "vllm" or (model.endpoint and model.endpoint.managed)):
         tp, pp = 1, 1
     else:
         count, gpu = gpus
@@ -130,7 +130,8 @@ def checkpoint_dtype(location: str) -> str | None:
 def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
                     cpuinfo: str | None = None) -> DtypeChoice:
     """The dtype `model` computes in here: its spec's on GPUs, the CPU's best match on CPUs."""
-    if on_gpu or model.backend == "fake":
+    external = model.backend == "openai" and not (model.endpoint and model.endpoint.managed)
+    if on_gpu or model.backend == "fake" or external:  # a server elsewhere computes in what it was started with
         return DtypeChoice(model.dtype, model.dtype)
     ckpt = checkpoint_dtype(weights.location) if weights is not None else None
     return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=ckpt,

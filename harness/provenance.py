@@ -25,6 +25,12 @@ _DESCRIPTIVE_MODEL_FIELDS = {
 _DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include"}
 # Added after runs were recorded: left out while unset, so the run keys of earlier tasks stay the same.
 _LATER_TASK_FIELDS = ("lm_eval_config_hash",)
+# Endpoint fields that say where and how fast a server is reached, not what it answers. The
+# server's model name and the mode (who applies the chat template) stay in the run key.
+_TRANSPORT_ENDPOINT_FIELDS = {
+    "base_url", "managed", "api_key_env", "extensions", "concurrency", "ll_batch", "timeout_s", "connect_timeout_s",
+    "max_retries", "retry_backoff_s", "startup_timeout_s",
+}
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +72,10 @@ def answer_fields(spec: ModelSpec | TaskSpec) -> dict[str, Any]:
     if isinstance(spec, ModelSpec):
         out = spec.model_dump(exclude=_DESCRIPTIVE_MODEL_FIELDS)
         out.pop("id")
+        if spec.endpoint is None:
+            out.pop("endpoint")  # in-process models keep the run keys they had before endpoints existed
+        else:
+            out["endpoint"] = spec.endpoint.model_dump(exclude=_TRANSPORT_ENDPOINT_FIELDS)
         return out
     out = spec.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS)
     for key in _LATER_TASK_FIELDS:

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Version of the on-disk results format (JSON Schema under docs/schema/v<N>/).
 # 2: every record, metrics included, carries `schema_version`; v1 results read as v2.
-SCHEMA_VERSION = 2
+# 3: generation records carry `reasoning` and `served_by` (models behind an endpoint); v2 reads as v3.
+SCHEMA_VERSION = 3
 
 
 
@@ -48,6 +49,11 @@ class GenerationRecord(Record):
     wall_s: float = Field(0.0, description="Seconds from the start of its engine session to this request's completion")
     sampling: dict[str, Any] = Field(default_factory=dict, description="Effective sampling parameters")
     error: str | None = Field(None, description="Backend error; such records are retried on resume")
+    reasoning: str | None = Field(
+        None, description="Reasoning an endpoint returned apart from the answer (reasoning_content); "
+        "`text` is then the answer alone")
+    served_by: dict[str, str] | None = Field(
+        None, description="Endpoint runs: base_url, server-reported model and version, mode")
 
 
 class SampleRecord(Record):

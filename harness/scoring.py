@@ -39,6 +39,12 @@ def grade_item(
         sample_idx=item.sample_idx, prompt_hash=item.prompt_hash, prompt=item.prompt_text,
         gold=item.doc.gold,
     )
+    failed = next((g for g in gens if g.error is not None), None)
+    if failed is not None:  # a backend failure: counted as an error, not graded
+        return SampleRecord(
+            **base, response="", extracted=None, correct=False, score=0.0, ungradable=True,
+            finish_reason="error", prompt_tokens=failed.prompt_tokens, sampling=failed.sampling, error=failed.error,
+        )
     if task.answer_type == "likelihood_choice":
         logprobs = [g.logprob if g.logprob is not None else -math.inf for g in gens]
         best = max(range(len(logprobs)), key=lambda i: logprobs[i])
@@ -57,16 +63,14 @@ def grade_item(
     from harness.grading import grade
 
     gen = gens[0]
-    if gen.error is not None:
-        return SampleRecord(
-            **base, response="", extracted=None, correct=False, score=0.0, ungradable=True,
-            finish_reason="error", prompt_tokens=gen.prompt_tokens, sampling=gen.sampling, error=gen.error,
-        )
     response = gen.text or ""
+    # An endpoint that returned the reasoning apart (reasoning_content) left the answer alone in `text`.
+    split = gen.reasoning is not None
     g = grade(
         task.answer_type, response, item.doc.gold, language=task.language,
-        reasoning_format=model.reasoning.format, think_in_prompt=model.reasoning.think_in_prompt,
-        choices=item.doc.choices, prompt=item.prompt_text,
+        reasoning_format="none" if split else model.reasoning.format,
+        think_in_prompt=model.reasoning.think_in_prompt and not split, choices=item.doc.choices,
+        prompt=item.prompt_text,
     )
     # Hitting the token budget with no answer part is truncation, whatever the format.
     truncated = g.truncated or (gen.finish_reason == "length" and g.extracted is None)

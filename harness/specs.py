@@ -6,7 +6,9 @@ executed: fields name registered loaders, prompt styles and graders by string.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,7 +29,9 @@ class Spec(BaseModel):
 class ModelSource(Spec):
     """Where the weights come from: exactly one of a Hub repo, a local directory, a GGUF file."""
 
-    type: Literal["hub", "local", "gguf"]
+    type: Literal["hub", "local", "gguf", "api"] = Field(
+        description="api: no weights or tokenizer here; only reachable through `endpoint` (chat mode)"
+    )
     repo: str | None = Field(None, description="Hub repo id, e.g. meta-llama/Llama-3.1-8B-Instruct")
     revision: str | None = Field(None, description="Pinned Hub commit (40 hex) or tag")
     path: str | None = Field(None, description="Local directory with config.json and weights")
@@ -43,6 +47,71 @@ class ModelSource(Spec):
             raise ValueError("source.type 'local' needs source.path")
         if self.type == "gguf" and not self.file:
             raise ValueError("source.type 'gguf' needs source.file (and source.package or a path)")
+        return self
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_WORDS = ("key", "token", "secret", "password")
+
+
+class Endpoint(Spec):
+    """An OpenAI-compatible server that runs the model (`backend: openai`).
+
+    Either `base_url` of a server someone runs (`vllm serve`, SGLang, a hosted API) or `managed: true`
+    (the harness starts vLLM's OpenAI server for the model's weights and stops it at the end).
+    Only `model` and `mode` can change answers; the rest are transport knobs, kept out of the run key.
+    """
+
+    base_url: str | None = Field(None, description="Server URL ending in /v1, e.g. http://node12:8000/v1")
+    managed: bool = Field(False, description="Start vLLM's OpenAI server for this model here (free port)")
+    model: str | None = Field(
+        None, description="Model name on the server (None: the one it serves; managed: the model id)")
+    api_key_env: str | None = Field(
+        None, description="NAME of the environment variable that holds the API key (never the key itself)")
+    mode: Literal["completions", "chat"] = Field(
+        "completions",
+        description="completions: the harness applies the chat template and sends token ids (log-likelihood "
+        "works on vLLM); chat: the server applies its template (generation only)")
+    extensions: bool = Field(
+        True, description="Send vLLM/SGLang sampling fields (top_k, min_p, repetition_penalty, "
+        "chat_template_kwargs); false for hosted APIs that reject unknown fields")
+    concurrency: int = Field(8, ge=1, le=1024, description="Requests in flight at once")
+    ll_batch: int = Field(16, ge=1, le=4096, description="Log-likelihood prompts per request (echo); "
+                          "a failed request fails this many")
+    timeout_s: float = Field(3600.0, gt=0, description="Per request; a 32k-token reasoning answer needs minutes")
+    connect_timeout_s: float = Field(10.0, gt=0)
+    max_retries: int = Field(5, ge=0, le=20, description="Retries on transport errors, 429 and 5xx only")
+    retry_backoff_s: float = Field(1.0, ge=0, le=60, description="First backoff; doubles per retry (cap 30 s)")
+    startup_timeout_s: float = Field(900.0, gt=0, description="Managed mode: how long to wait for /health")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        # Say what is wrong without echoing the value: it may be the key itself.
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if name not in cls.model_fields and any(w in str(name).lower() for w in _SECRET_WORDS):
+                    raise ValueError(
+                        f"'{name}' is not an endpoint field: a key never goes in a config; export it "
+                        "in an environment variable and name that variable in api_key_env")
+                if name == "api_key_env" and value is not None and not _ENV_NAME.match(str(value)):
+                    raise ValueError(
+                        "api_key_env must be the NAME of an environment variable (letters, digits, _), "
+                        "not the key itself")
+        return data
+
+    @model_validator(mode="after")
+    def _where(self) -> Endpoint:
+        if self.managed == (self.base_url is not None):
+            raise ValueError("endpoint needs exactly one of base_url (a running server) or managed: true")
+        if self.base_url is not None:
+            url = urlsplit(self.base_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError("endpoint.base_url must be an http(s) URL such as http://host:8000/v1")
+            if url.username or url.password:
+                raise ValueError("endpoint.base_url must not carry credentials; name them in api_key_env")
+        if self.managed and self.api_key_env:
+            raise ValueError("a managed server gets a fresh random key per run; drop api_key_env")
         return self
 
 
@@ -99,8 +168,10 @@ class ModelSpec(Spec):
     active_params_b: float = Field(gt=0, description="Active parameters per token, billions")
     kind: Literal["base", "instruct", "reasoning"]
     source: ModelSource
-    backend: Literal["vllm", "hf", "fake"] = Field(
-        "vllm", description="vllm; hf (transformers); fake (deterministic stand-in for dry runs, no weights)")
+    backend: Literal["vllm", "hf", "fake", "openai"] = Field(
+        "vllm", description="vllm; hf (transformers); fake (deterministic stand-in for dry runs, no weights); "
+        "openai (a server speaking the OpenAI API, see `endpoint`)")
+    endpoint: Endpoint | None = Field(None, description="backend: openai: the server that runs the model")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(None, description="e.g. fp8, mxfp4, q4_k_m (GGUF)")
     tensor_parallel_size: int | None = Field(None, ge=1, description="None = from `harness plan`")
@@ -130,7 +201,21 @@ class ModelSpec(Spec):
             raise ValueError(
                 f"max_model_len ({self.max_model_len}) exceeds context_length ({self.context_length})"
             )
+        if (self.backend == "openai") != (self.endpoint is not None):
+            raise ValueError("backend: openai needs an `endpoint` section, and `endpoint` needs backend: openai")
+        if self.source.type == "api" and (self.endpoint is None or self.endpoint.managed):
+            raise ValueError("source.type 'api' (no weights here) needs backend: openai with an endpoint base_url")
+        if self.endpoint is not None and self.endpoint.mode == "chat" and not self.chat_prompts:
+            raise ValueError("endpoint.mode 'chat' sends chat messages, but this model gets plain-text prompts "
+                             "(kind 'base' or chat_template false): use mode: completions")
+        if self.source.type == "api" and self.endpoint and self.endpoint.mode != "chat":
+            raise ValueError("source.type 'api' has no local tokenizer for completions mode: use endpoint.mode: chat")
         return self
+
+    @property
+    def chat_prompts(self) -> bool:
+        """The runner builds chat messages (not plain text) for this model."""
+        return self.chat_template and self.kind != "base"
 
 
 # ---------------------------------------------------------------- tasks

@@ -102,6 +102,8 @@ def _convert_gguf(model: ModelSpec, gguf: Path, out_dir: Path) -> None:
 
 def resolve(model: ModelSpec) -> ResolvedWeights:
     src = model.source
+    if src.type == "api":  # a hosted model: nothing here; its server knows what it runs
+        return ResolvedWeights("", None, None)
     if src.type == "hub":
         assert src.repo is not None
         return ResolvedWeights(src.repo, src.revision, None)

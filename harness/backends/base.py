@@ -48,6 +48,9 @@ class SamplingSettings:
 class GenRequest:
     prompt_ids: tuple[int, ...]
     sampling: SamplingSettings
+    # The chat turns behind `prompt_ids` (None for plain-text prompts): a chat endpoint sends these
+    # and applies its own template; every other backend reads only the token ids.
+    messages: tuple[dict[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class GenResult:
     output_tokens: int
     wall_s: float  # seconds from the start of the call (or stream) to this request's completion
     error: str | None = None
+    # Endpoints: reasoning the server returned apart from the answer (then `text` is the answer
+    # alone), and which server produced the result (base_url, server-reported model and version).
+    reasoning: str | None = None
+    served_by: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class LLResult:
     is_greedy: bool | None  # None when not asked for and not free to compute
     prompt_tokens: int
     wall_s: float
+    error: str | None = None  # an endpoint that failed after its retries (then logprob is nan)
+    served_by: dict[str, str] | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ and a model whose spec says `bos: always` (Gemma) gets exactly one even on plain
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from harness.specs import ModelSpec
@@ -35,12 +36,17 @@ def template_kwargs(model: ModelSpec) -> dict[str, Any]:
 
 
 def prompt_text(prompt: Prompt, model: ModelSpec, tokenizer: Any) -> str:
-    """The exact text the model sees (chat template applied when the model uses one)."""
+    """The exact text the model sees (chat template applied when the model uses one).
+
+    Without a tokenizer (a hosted model, `source.type: api`) the template is the server's: the
+    record shows the messages sent, as JSON."""
     if prompt.messages is None:
         return prompt.text or ""
     messages = [dict(m) for m in prompt.messages]
     if not model.system_prompt:
         messages = fold_system(messages)
+    if tokenizer is None:
+        return json.dumps(messages, ensure_ascii=False)
     if model.chat_template and getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(
             messages, tokenize=False, add_generation_prompt=True, **template_kwargs(model)
@@ -63,7 +69,9 @@ def fix_bos(ids: list[int], model: ModelSpec, bos_id: int | None) -> list[int]:
 
 
 def encode_prompt(prompt: Prompt, model: ModelSpec, tokenizer: Any) -> list[int]:
-    """Token ids for a generation prompt or a log-likelihood context."""
+    """Token ids for a generation prompt or a log-likelihood context (none without a tokenizer)."""
+    if tokenizer is None:
+        return []
     text = prompt_text(prompt, model, tokenizer)
     templated = prompt.messages is not None and model.chat_template and tokenizer.chat_template
     # A rendered template carries its own special tokens; plain text gets the tokenizer default.

@@ -69,6 +69,38 @@ def sampling_params(s: SamplingSettings, skip_special_tokens: bool = True) -> An
     return SamplingParams(**kwargs)
 
 
+def engine_args(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> dict[str, Any]:
+    """vLLM engine arguments for a model: the in-process engine and a managed server use the same."""
+    cpu = on_cpu()
+    eager = settings.enforce_eager if settings.enforce_eager is not None else cpu
+    memory: dict[str, Any] = {"gpu_memory_utilization": settings.gpu_memory_utilization or 0.9}
+    if cpu and settings.gpu_memory_utilization is None:
+        # On CPU, gpu_memory_utilization reserves that fraction of *system* RAM and refuses to
+        # start when it is not free; a fixed KV budget lets several engines share a machine.
+        gib = float(os.environ.get("HARNESS_CPU_KV_CACHE_GIB", "2"))
+        memory = {"kv_cache_memory_bytes": int(gib * (1 << 30))}
+    return {
+        "model": weights.location,
+        "tokenizer": weights.location,
+        "revision": weights.revision,
+        "tokenizer_revision": weights.revision,
+        "dtype": model.dtype,
+        "max_model_len": model.max_model_len,
+        **memory,
+        "tensor_parallel_size": settings.tensor_parallel_size,
+        "pipeline_parallel_size": settings.pipeline_parallel_size,
+        "trust_remote_code": model.trust_remote_code,
+        "enforce_eager": eager,
+        "seed": model.generation.seed,
+        "enable_prefix_caching": True,  # shared few-shot prefixes and log-likelihood contexts
+        # The CPU build's default KV block (128 tokens) is longer than most item contexts, so the
+        # choices of an item could not share theirs; 16 measured +35% on ARC, generation equal.
+        **({"block_size": 16} if cpu else {}),
+        **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
+        **settings.extra,
+    }
+
+
 class VLLMBackend:
     name = "vllm"
 
@@ -85,34 +117,8 @@ class VLLMBackend:
         cpu = on_cpu()
         layout = cpu_process_layout(settings) if cpu else {"name": "vllm-default", "env": {}, "threads": None}
         apply_layout(layout)
-        eager = settings.enforce_eager if settings.enforce_eager is not None else cpu
-        memory: dict[str, Any] = {"gpu_memory_utilization": settings.gpu_memory_utilization or 0.9}
-        if cpu and settings.gpu_memory_utilization is None:
-            # On CPU, gpu_memory_utilization reserves that fraction of *system* RAM and refuses to
-            # start when it is not free; a fixed KV budget lets several engines share a machine.
-            gib = float(os.environ.get("HARNESS_CPU_KV_CACHE_GIB", "2"))
-            memory = {"kv_cache_memory_bytes": int(gib * (1 << 30))}
-        self.engine_args: dict[str, Any] = {
-            "model": weights.location,
-            "tokenizer": weights.location,
-            "revision": weights.revision,
-            "tokenizer_revision": weights.revision,
-            "dtype": model.dtype,
-            "max_model_len": model.max_model_len,
-            **memory,
-            "tensor_parallel_size": settings.tensor_parallel_size,
-            "pipeline_parallel_size": settings.pipeline_parallel_size,
-            "trust_remote_code": model.trust_remote_code,
-            "enforce_eager": eager,
-            "seed": model.generation.seed,
-            "enable_prefix_caching": True,  # shared few-shot prefixes and log-likelihood contexts
-            # The CPU build's default KV block (128 tokens) is longer than most item contexts, so the
-            # choices of an item could not share theirs; 16 measured +35% on ARC, generation equal.
-            **({"block_size": 16} if cpu else {}),
-            "logits_processors": [FORCING_PROCESSOR],
-            **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
-            **settings.extra,
-        }
+        # The forced-decode processor serves in-process log-likelihoods (a managed server scores by echo).
+        self.engine_args = {"logits_processors": [FORCING_PROCESSOR], **engine_args(model, weights, settings)}
         try:
             self.llm = LLM(**self.engine_args)
         except Exception as exc:  # noqa: BLE001 - any engine failure is a model-load failure

@@ -85,7 +85,11 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
 
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
-    """The model's backend (`vllm`, `hf` or `fake`), loaded in this process."""
+    """The model's backend (`vllm`, `hf`, `openai` or `fake`), loaded in this process."""
+    if model.backend == "openai":
+        from harness.backends.openai_backend import OpenAIBackend
+
+        return OpenAIBackend(model, weights, settings)
     if model.backend == "hf":
         from harness.backends.hf_backend import HFBackend
 

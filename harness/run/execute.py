@@ -35,11 +35,12 @@ def to_record(req: PlannedRequest, result: GenResult | LLResult) -> GenerationRe
             key=req.key, doc_id=req.doc_id, sample_idx=req.sample_idx, kind="generate", text=result.text,
             finish_reason=result.finish_reason, prompt_tokens=result.prompt_tokens,
             output_tokens=result.output_tokens, wall_s=result.wall_s, sampling=req.request.sampling.as_dict(),
-            error=result.error,
+            error=result.error, reasoning=result.reasoning, served_by=result.served_by,
         )
     return GenerationRecord(
         key=req.key, doc_id=req.doc_id, sample_idx=req.sample_idx, kind="loglikelihood", logprob=result.logprob,
-        is_greedy=result.is_greedy, prompt_tokens=result.prompt_tokens, wall_s=result.wall_s,
+        is_greedy=result.is_greedy, prompt_tokens=result.prompt_tokens, wall_s=result.wall_s, error=result.error,
+        served_by=result.served_by,
     )
 
 

@@ -136,6 +136,6 @@ def build_items(model: ModelSpec, plan: TaskPlan,
             sampling = replace(plan.sampling, stop=stop, seed=request_seed(plan.sampling.seed, doc.doc_id, k),
                                max_new_tokens=budget)
             key = provenance.request_key(prompt.identity(), sampling.as_dict(), k)
-            requests[key] = PlannedRequest(key, doc.doc_id, k, GenRequest(ids, sampling))
+            requests[key] = PlannedRequest(key, doc.doc_id, k, GenRequest(ids, sampling, messages=prompt.messages))
             items.append(PlannedItem(doc, k, prompt, text, phash, (key,)))
     return items, requests
