@@ -39,7 +39,7 @@ class HubStandIn:
         self.root = root
         self.requests: list[str] = []
         handler = type("Handler", (_Handler,), {"hub": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -79,6 +79,13 @@ class HubStandIn:
             else:
                 out.append(self.file_entry(folder, rel))
         return out
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients closing kept-alive connections is normal here
 
 
 class _Handler(BaseHTTPRequestHandler):
