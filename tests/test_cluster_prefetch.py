@@ -20,13 +20,11 @@ from harness.cluster.lock import PrefetchMissingError, check_lock, read_lock
 from harness.cluster.prefetch import human
 from harness.config import load_catalog
 
-from helpers.hub_standin import HubStandIn, publish
+from helpers.hub_standin import GSM8K_COMMIT as DATA_COMMIT
+from helpers.hub_standin import TINY_COMMIT as COMMIT
+from helpers.hub_standin import HubStandIn, publish_test_repos, tiny_hub_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMIT = "c0ffee" + "0" * 34
-DATA_COMMIT = "d" * 40
-README = (b"---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test.jsonl\n"
-          b"  - split: train\n    path: main/train.jsonl\n---\n")
 OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 pytestmark = pytest.mark.slow  # subprocesses that import datasets and huggingface_hub (~1 min in all)
@@ -35,21 +33,9 @@ pytestmark = pytest.mark.slow  # subprocesses that import datasets and huggingfa
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, data_dir: Path) -> Iterator[HubStandIn]:
     root = tmp_path_factory.mktemp("hub")
-    publish(root, "models", "harness-test/tiny-llama", COMMIT,
-            {p.name: p for p in tiny_model_dir.iterdir() if p.is_file() and not p.name.startswith(".")})
-    publish(root, "datasets", "openai/gsm8k", DATA_COMMIT, {
-        "README.md": README, "main/test.jsonl": data_dir / "gsm8k" / "test.jsonl",
-        "main/train.jsonl": data_dir / "gsm8k" / "train.jsonl"})
+    publish_test_repos(root, tiny_model_dir, data_dir)
     with HubStandIn(root) as server:
         yield server
-
-
-def hub_model_spec() -> dict[str, object]:
-    return {"id": "tiny-hub", "name": "Tiny random Llama on the Hub stand-in", "family": "llama3",
-            "developer": "test", "country": "US", "params_b": 0.0001, "active_params_b": 0.0001, "kind": "base",
-            "source": {"type": "hub", "repo": "harness-test/tiny-llama", "revision": COMMIT},
-            "dtype": "float32", "max_model_len": 4096, "chat_template": False, "bos": "always",
-            "generation": {"temperature": 0.0, "max_new_tokens": 16}}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +43,7 @@ def config(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Pa
     from conftest import write_tiny_catalog
 
     configs = write_tiny_catalog(tmp_path_factory.mktemp("configs") / "configs", tiny_model_dir)
-    (configs / "models" / "tiny-hub.yaml").write_text(yaml.safe_dump(hub_model_spec()))
+    (configs / "models" / "tiny-hub.yaml").write_text(yaml.safe_dump(tiny_hub_spec()))
     path = configs / "hub.yaml"
     path.write_text("name: hub\nmodels: [tiny-hub]\ntasks: [gsm8k]\nlimit: 4\n")
     return path

@@ -188,3 +188,31 @@ def publish(root: Path, kind: str, repo: str, commit: str, files: dict[str, byte
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.read_bytes() if isinstance(content, Path) else content)
     return folder
+
+
+# ---------------------------------------------------------------- the test repositories
+
+TINY_REPO = "harness-test/tiny-llama"
+TINY_COMMIT = "c0ffee" + "0" * 34
+GSM8K_COMMIT = "d" * 40
+GSM8K_README = (b"---\nconfigs:\n- config_name: main\n  data_files:\n  - split: test\n    path: main/test.jsonl\n"
+                b"  - split: train\n    path: main/train.jsonl\n---\n")
+
+
+def publish_test_repos(root: Path, tiny_model_dir: Path, data_dir: Path) -> None:
+    """The tiny random Llama as a Hub model, and GSM8K (from the mirror) as the Hub dataset
+    openai/gsm8k with its `main` config, as the real repository lays it out."""
+    publish(root, "models", TINY_REPO, TINY_COMMIT,
+            {p.name: p for p in tiny_model_dir.iterdir() if p.is_file() and not p.name.startswith(".")})
+    publish(root, "datasets", "openai/gsm8k", GSM8K_COMMIT, {
+        "README.md": GSM8K_README, "main/test.jsonl": data_dir / "gsm8k" / "test.jsonl",
+        "main/train.jsonl": data_dir / "gsm8k" / "train.jsonl"})
+
+
+def tiny_hub_spec(**overrides: Any) -> dict[str, Any]:
+    """A model spec for the tiny Llama served by the stand-in, pinned at TINY_COMMIT."""
+    return {"id": "tiny-hub", "name": "Tiny random Llama on the Hub stand-in", "family": "llama3",
+            "developer": "test", "country": "US", "params_b": 0.0001, "active_params_b": 0.0001, "kind": "base",
+            "source": {"type": "hub", "repo": TINY_REPO, "revision": TINY_COMMIT},
+            "dtype": "float32", "max_model_len": 4096, "chat_template": False, "bos": "always",
+            "generation": {"temperature": 0.0, "max_new_tokens": 16}, **overrides}
