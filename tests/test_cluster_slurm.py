@@ -140,18 +140,36 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert "nothing to submit" in second.stdout
     assert slurm.job_ids() == before
 
-    # 3. It runs: progress; cancelled midway: failed, with the log.
+    # 3. It runs; frozen midway (scontrol suspend), `harness status` shows its progress.
     subprocess.run(["scancel", blocker], check=True)
     wait_for(lambda: len(chunk_files(results)) >= 3, what="the first chunks")
-    running = harness("status", "--results", str(results))
-    assert re.search(rf"tiny-hub × gsm8k\s+running\s+job {job1}\s+\d/8 requests, \d+ tok/s, ETA ", running.stdout), \
-        running.stdout
-    subprocess.run(["scontrol", "suspend", job1], check=True)  # freeze it, then count what is done
+    subprocess.run(["scontrol", "suspend", job1], check=True)
+    running = harness("status", "--results", str(results)).stdout
+    assert re.search(rf"tiny-hub × \S+\s+running\s+job {job1}\s+suspended: \d+/(8|32) requests, \d+ tok/s, "
+                     r"ETA \d+:\d\d:\d\d", running), running
+    done_first = keys_in(chunk_files(results))
+
+    # 4. Preempted (Slurm's USR2 warning): submitit calls the job's checkpoint hook and requeues it;
+    #    the same job id runs again (attempt 2) and resumes. StartTime=now skips Slurm's 120 s
+    #    requeue delay.
+    subprocess.run(["scontrol", "resume", job1], check=True)
+    subprocess.run(["scancel", "--signal=USR2", job1], check=True)
+    slurm.wait_state(job1, {"PENDING"}, timeout=120)
+    subprocess.run(["scontrol", "update", f"JobId={job1}", "StartTime=now"], check=True)
+    wait_for(lambda: len(keys_in(chunk_files(results))) >= len(done_first) + 3, what="chunks after the requeue")
+    subprocess.run(["scontrol", "suspend", job1], check=True)
+    runs1 = json.loads((results / "slurm" / "jobs" / job1 / "runs.json").read_text())
+    assert runs1["attempt"] == 2
+    logs = "".join(p.read_text() for p in (results / "slurm" / "jobs" / job1).glob(f"{job1}_0_log.*"))
+    assert "Calling checkpoint method." in logs and f"Requeued job {job1}" in logs
+
+    # 5. Cancelled midway: failed, with the log path.
     done_before = keys_in(chunk_files(results))
     files_before = set(chunk_files(results))
     subprocess.run(["scancel", job1], check=True)
     slurm.wait_state(job1, {"CANCELLED"})
-    assert 3 <= len(done_before) < N_REQUESTS, "the cancel must land midway"
+    assert len(set(done_before)) == len(done_before), "a request was generated twice"
+    assert len(done_first) + 3 <= len(done_before) < N_REQUESTS, "the cancel must land midway"
     cancelled = harness("status", "--results", str(results)).stdout
     lines = [line_for(cancelled, t) for t in ("gsm8k", "arc_easy")]
     failed = [x for x in lines if re.match(rf"tiny-hub × \S+\s+failed\s+job {job1}\s+.*CANCELLED", x)]
@@ -159,7 +177,7 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert all(x.endswith(f"; log: {results}/slurm/jobs/{job1}/{job1}_0_log.err") for x in failed)
     slurm.wait_state(final1, {"COMPLETED"})  # the dependent rebuild ran after the cancelled job
 
-    # 4. Resubmit and wait: only unfinished requests run again.
+    # 6. Resubmit and wait: only unfinished requests run again.
     started = time.time()
     third = harness("submit", *base, "--wait", "--poll", "1")
     assert third.returncode == 0, third.stdout + third.stderr
@@ -175,7 +193,7 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert all(re.match(r"tiny-hub × \S+\s+complete\s+job \d+\s+acc", x) for x in final.stdout.splitlines()[:2])
     assert re.search(rf"tiny-hub × arc_easy\s+complete\s+job {job2}", final.stdout)
 
-    # 5. Same leaderboard and samples as a plain `harness run` from the same offline cache.
+    # 7. Same leaderboard and samples as a plain `harness run` from the same offline cache.
     offline = {**os.environ, **dict.fromkeys(OFFLINE, "1"), "HF_HOME": str(setup["cache"] / "hf")}
     plain = harness("run", str(setup["smoke"]), "--results", str(tmp_path / "plain"), env=offline)
     assert plain.returncode == 0, plain.stderr[-2000:]
@@ -183,7 +201,6 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert samples(results) == samples(tmp_path / "plain")
     assert len(hub.requests) == requests_after_prefetch, "a job reached for the network"
 
-    runs1 = json.loads((results / "slurm" / "jobs" / job1 / "runs.json").read_text())
     runs2 = json.loads((results / "slurm" / "jobs" / job2 / "runs.json").read_text())
     assert runs1["run_keys"] == {k: v for k, v in runs2["run_keys"].items() if k in runs1["run_keys"]}
     print(f"\nMEASURED submit-to-first-sample (resubmit, engine load included): {first_new - started:.1f} s")
