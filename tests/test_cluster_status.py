@@ -89,7 +89,8 @@ def test_every_state_has_its_line(results: Path, monkeypatch: pytest.MonkeyPatch
     assert lines[2] == "gemma-3-270m × math500   running   job 11          not started yet"
     assert lines[3] == (f"gemma-3-270m × aime24    failed    job 12_0        3/10 requests failed, e.g. x; "
                         f"log: {log}/12_0/12_0_0_log.err")
-    assert lines[4] == f"gemma-3-270m × aime25    failed    job 12_0        job ended FAILED; log: {log}/12_0/12_0_0_log.err"
+    assert lines[4] == (f"gemma-3-270m × aime25    failed    job 12_0        job ended FAILED; "
+                        f"log: {log}/12_0/12_0_0_log.err")
     assert lines[5] == "complete: 1, failed: 2, running: 2"
     assert code == 1
 
