@@ -264,8 +264,10 @@ def submit(
     from harness.cluster.submit import SubmitRequest
     from harness.cluster.submit import submit as submit_jobs
 
-    request = SubmitRequest(config, cluster, split_ids(models), split_ids(tasks), limit, partition, account, qos,
-                            time, gpu, gpus_per_node, max_parallel, results, cache, dry_run, wait, poll)
+    request = SubmitRequest(
+        config=config, cluster=cluster, models=split_ids(models), tasks=split_ids(tasks), limit=limit,
+        partition=partition, account=account, qos=qos, time=time, gpu=gpu, gpus_per_node=gpus_per_node,
+        max_parallel=max_parallel, results=results, cache=cache, dry_run=dry_run, wait=wait, poll_s=poll)
     raise typer.Exit(submit_jobs(request, typer.echo))
 
 

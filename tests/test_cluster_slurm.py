@@ -59,10 +59,12 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
     smoke.write_text("name: smoke-tiny\nmodels: [tiny-hub]\ntasks: [gsm8k, arc_easy]\nlimit: 8\nchunk_size: 1\n")
     pp2 = configs / "pp2.yaml"
     pp2.write_text("name: pp2\nmodels: [tiny-hub-pp2]\ntasks: [gsm8k]\nlimit: 2\n")
-    cache = base / "cache"
+    pair = configs / "pair.yaml"
+    pair.write_text("name: pair\nmodels: [tiny-hub, tiny-llama]\ntasks: [gsm8k]\nlimit: 2\n")
+    cache, cache2 = base / "cache", base / "cache2"
     online = {k: v for k, v in os.environ.items() if k not in OFFLINE}
-    for config in (smoke, pp2):
-        out = harness("prefetch", str(config), "--cache", str(cache), env={**online, "HF_ENDPOINT": hub.url})
+    for config, where in ((smoke, cache), (pp2, cache), (pair, cache2)):
+        out = harness("prefetch", str(config), "--cache", str(where), env={**online, "HF_ENDPOINT": hub.url})
         assert out.returncode == 0, out.stdout + out.stderr
     profiles = base / "profiles"
     profiles.mkdir()
@@ -71,7 +73,8 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
         "name": "ci-gpu", "partition": "debug", "gpu": "h100-80gb", "gpus_per_node": 1, "max_nodes": 2,
         "cpus_per_gpu": 1, "mem_per_node_gib": 6, "min_time": "00:30:00", "max_time": "01:00:00",
         "ray_join_timeout_s": 120, "env": {"HARNESS_CPU_KV_CACHE_GIB": "0.25", "VLLM_LOGGING_LEVEL": "INFO"}}))
-    return {"smoke": smoke, "pp2": pp2, "cache": cache, "profiles": profiles, "base": base}
+    return {"smoke": smoke, "pp2": pp2, "pair": pair, "cache": cache, "cache2": cache2, "profiles": profiles,
+            "base": base}
 
 
 def harness(*args: str, env: dict[str, str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -205,6 +208,44 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert runs1["run_keys"] == {k: v for k, v in runs2["run_keys"].items() if k in runs1["run_keys"]}
     print(f"\nMEASURED submit-to-first-sample (resubmit, engine load included): {first_new - started:.1f} s")
     print(f"MEASURED job 2 (resume) wall: {time.time() - started:.1f} s for {len(new_keys)} requests")
+
+
+def test_array_job_fails_before_the_engine_when_the_cache_lacks_the_model(
+        slurm: SlurmCluster, setup: dict[str, Path], tmp_path: Path) -> None:
+    """Two same-shape models → one array job (%2). The cache loses its models after submit: each array
+    task fails at the job's lock check, before any engine starts, naming what to prefetch."""
+    results, cache = tmp_path / "results", setup["cache2"]
+    blocker = subprocess.run(["sbatch", "--parsable", "-N2", "--exclusive", "-J", "blocker", "-o", "/dev/null",
+                              "--wrap", "sleep 600"], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        slurm.wait_state(blocker, {"RUNNING"})
+        out = harness("submit", str(setup["pair"]), "--cluster", "local", "--cache", str(cache), "--results",
+                      str(results), "--max-parallel", "2", "--dry-run")
+        assert "#SBATCH --array=0-1%2" in out.stdout
+        out = harness("submit", str(setup["pair"]), "--cluster", "local", "--cache", str(cache), "--results",
+                      str(results), "--max-parallel", "2")
+        assert out.returncode == 0, out.stdout + out.stderr
+        ids = re.findall(r"submitted (tiny-hub|tiny-llama) \(gsm8k\) as job (\d+_\d)", out.stdout)
+        assert [m for m, _ in ids] == ["tiny-hub", "tiny-llama"]
+        array = ids[0][1].split("_")[0]
+        assert [j for _, j in ids] == [f"{array}_0", f"{array}_1"]
+        lock = json.loads((cache / "harness-lock.json").read_text())
+        (cache / "harness-lock.json").write_text(json.dumps({**lock, "models": {}}))
+    finally:
+        subprocess.run(["scancel", blocker], check=True)
+    for _, job in ids:
+        slurm.wait_state(job, {"FAILED"}, timeout=300)
+    status = harness("status", "--results", str(results))
+    assert status.returncode == 1
+    for model, job in ids:
+        (line,) = [x for x in status.stdout.splitlines() if x.startswith(f"{model} × gsm8k")]
+        assert re.match(rf"{model} × gsm8k\s+failed\s+job {job}\s+not prefetched into {cache}: model {model} "
+                        rf"\(run `harness prefetch CONFIG --cache {cache}` on a login node\); "
+                        rf"log: {results}/slurm/jobs/{job}/{job}_0_log.err$", line), line
+        runs = json.loads((results / "slurm" / "jobs" / job / "runs.json").read_text())
+        assert runs["run_keys"] == {} and runs["error"].startswith("not prefetched")
+        assert "loading" not in (results / "slurm" / "jobs" / job / f"{job}_0_log.out").read_text()
+    assert not list(results.glob("runs/*"))  # no run was planned, no engine started
 
 
 def test_gres_standins_are_scheduled(slurm: SlurmCluster, setup: dict[str, Path], tmp_path: Path) -> None:

@@ -84,6 +84,7 @@ def test_no_slurm_commands(no_slurm: Path) -> None:
     (["--limit", "0"], "--limit must be a positive integer, got 0"),
     (["--gpu", "h100"], "gpu: Value error, unknown GPU type 'h100'"),
     (["--cluster", "nosuch"], "unknown cluster profile 'nosuch'"),
+    (["--cluster", "local", "--gpu", "h100-80gb"], "--gpu h100-80gb, but profile 'local' has CPU-only nodes"),
     (["--models", "gemma-3-27m"], "unknown model id 'gemma-3-27m'"),
 ])
 def test_bad_options(no_slurm: Path, args: list[str], message: str) -> None:

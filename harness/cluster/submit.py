@@ -85,10 +85,13 @@ def effective_profile(req: SubmitRequest) -> ClusterProfile:
     overrides = {k: v for k, v in {"partition": req.partition, "account": req.account, "qos": req.qos,
                                     "gpu": req.gpu, "gpus_per_node": req.gpus_per_node,
                                     "max_parallel": req.max_parallel}.items() if v is not None}
-    if not overrides:
-        return profile
-    return parse_spec(ClusterProfile, {**profile.model_dump(), **overrides},
-                      f"profile '{profile.name}' with command-line options")
+    if overrides:
+        profile = parse_spec(ClusterProfile, {**profile.model_dump(), **overrides},
+                             f"profile '{profile.name}' with command-line options")
+    if req.gpu and profile.gpus_per_node == 0:
+        raise InputError(f"--gpu {req.gpu}, but profile '{profile.name}' has CPU-only nodes (gpus_per_node: 0)",
+                         "add --gpus-per-node N, or use a GPU profile with --cluster")
+    return profile
 
 
 def plan_batch(req: SubmitRequest) -> Batch:
