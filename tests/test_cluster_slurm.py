@@ -207,6 +207,11 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     runs2 = json.loads((results / "slurm" / "jobs" / job2 / "runs.json").read_text())
     assert runs1["run_keys"] == {k: v for k, v in runs2["run_keys"].items() if k in runs1["run_keys"]}
     print(f"\nMEASURED submit-to-first-sample (resubmit, engine load included): {first_new - started:.1f} s")
+    starts = [_stamp(x) for x in logs.splitlines() if "Starting with JobEnvironment" in x]
+    mtimes = sorted(f.stat().st_mtime for f in files_before)
+    firsts = [min(m for m in mtimes if m > t) for t in starts]
+    print(f"MEASURED job start → first persisted chunk: attempt 1 {firsts[0] - starts[0]:.1f} s, after the requeue "
+          f"{firsts[1] - starts[1]:.1f} s (resume overhead {firsts[1] - starts[1] - (firsts[0] - starts[0]):+.1f} s)")
     print(f"MEASURED job 2 (resume) wall: {time.time() - started:.1f} s for {len(new_keys)} requests")
 
 
@@ -276,6 +281,15 @@ def test_gres_standins_are_scheduled(slurm: SlurmCluster, setup: dict[str, Path]
     assert too_many.stderr.strip() == (
         "error: model 'tiny-hub' needs 8 GPU(s) per node; nodes of partition 'debug' have at most 4 (pick a "
         "partition with larger nodes, or --gpu/--gpus-per-node to match them)")
+
+
+def _stamp(line: str) -> float:
+    """The time of a submitit log line, `submitit INFO (2026-01-01 10:00:00,123) - …`."""
+    import datetime as dt
+
+    text = re.search(r"\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+)\)", line)
+    assert text is not None, line
+    return dt.datetime.strptime(text.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def _visible_gpus() -> dict[str, str]:
