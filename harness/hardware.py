@@ -142,7 +142,9 @@ def engine_settings_for(model: ModelSpec, base: EngineSettings, gpus: tuple[int,
         # vLLM's multi-node path: its Ray executor over the cluster the job brought up.
         return replace(settings, extra={**settings.extra, "distributed_executor_backend": "ray"})
     if here is not None and world > here:
-        raise PlanError(
-            f"model '{model.id}' needs {world} GPUs (TP{tp} x PP{pp}), {here} visible on this machine and no "
-            "multi-node allocation", submit_hint(model))
+        nodes = os.environ.get("SLURM_JOB_NUM_NODES", "1")
+        where = (f"this {nodes}-node Slurm allocation has no Ray cluster up" if nodes.isdigit() and int(nodes) > 1
+                 else "no multi-node allocation")
+        raise PlanError(f"model '{model.id}' needs {world} GPUs (TP{tp} x PP{pp}), {here} visible on this machine and "
+                        f"{where}", submit_hint(model))
     return settings

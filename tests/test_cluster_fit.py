@@ -40,12 +40,19 @@ def test_small_model_fits_a_small_cpu_machine() -> None:
     assert (s.tensor_parallel_size, s.pipeline_parallel_size) == (1, 1)
 
 
-def test_multi_node_model_is_refused_outside_an_allocation() -> None:
+def test_multi_node_model_is_refused_outside_an_allocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLURM_JOB_NUM_NODES", raising=False)
     with pytest.raises(PlanError) as err:
         engine_settings_for(CATALOG.model("llama-3.1-405b-instruct"), EngineSettings(), (8, "h100-80gb"))
     assert ("needs 16 GPUs (TP8 x PP2), 8 visible on this machine and no multi-node allocation"
             in err.value.one_line())
     assert "--gpu h100-80gb --gpus-per-node 8" in err.value.one_line()
+
+
+def test_a_bare_multi_node_slurm_allocation_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLURM_JOB_NUM_NODES", "2")
+    with pytest.raises(PlanError, match="8 visible on this machine and this 2-node Slurm allocation has no Ray"):
+        engine_settings_for(CATALOG.model("deepseek-r1"), EngineSettings(), (8, "h100-80gb"))
 
 
 def test_multi_node_model_runs_inside_an_allocation_on_ray() -> None:
