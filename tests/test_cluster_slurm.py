@@ -55,6 +55,8 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
     (configs / "models" / "tiny-hub.yaml").write_text(yaml.safe_dump(tiny_hub_spec()))
     (configs / "models" / "tiny-hub-pp2.yaml").write_text(yaml.safe_dump(tiny_hub_spec(
         id="tiny-hub-pp2", pipeline_parallel_size=2, tensor_parallel_size=1)))
+    (configs / "models" / "tiny-hub-tp8.yaml").write_text(yaml.safe_dump(tiny_hub_spec(
+        id="tiny-hub-tp8", tensor_parallel_size=8)))
     smoke = configs / "smoke-tiny.yaml"
     smoke.write_text("name: smoke-tiny\nmodels: [tiny-hub]\ntasks: [gsm8k, arc_easy]\nlimit: 8\nchunk_size: 1\n")
     pp2 = configs / "pp2.yaml"
@@ -69,10 +71,12 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
     profiles = base / "profiles"
     profiles.mkdir()
     # Two stand-in GPUs' worth of a node each: a PP2 model becomes a 2-node job with 1 GPU per node.
-    (profiles / "ci-gpu.yaml").write_text(yaml.safe_dump({
-        "name": "ci-gpu", "partition": "debug", "gpu": "h100-80gb", "gpus_per_node": 1, "max_nodes": 2,
-        "cpus_per_gpu": 1, "mem_per_node_gib": 6, "min_time": "00:30:00", "max_time": "01:00:00",
-        "ray_join_timeout_s": 120, "env": {"HARNESS_CPU_KV_CACHE_GIB": "0.25", "VLLM_LOGGING_LEVEL": "INFO"}}))
+    ci_gpu = {"name": "ci-gpu", "partition": "debug", "gpu": "h100-80gb", "gpus_per_node": 1, "max_nodes": 2,
+              "cpus_per_gpu": 1, "mem_per_node_gib": 6, "min_time": "00:30:00", "max_time": "01:00:00",
+              "ray_join_timeout_s": 120, "env": {"HARNESS_CPU_KV_CACHE_GIB": "0.25", "VLLM_LOGGING_LEVEL": "INFO"}}
+    (profiles / "ci-gpu.yaml").write_text(yaml.safe_dump(ci_gpu))
+    (profiles / "ci-gpu-online.yaml").write_text(yaml.safe_dump({**ci_gpu, "name": "ci-gpu-online",
+                                                                 "offline": False}))
     return {"smoke": smoke, "pp2": pp2, "pair": pair, "cache": cache, "cache2": cache2, "profiles": profiles,
             "base": base}
 
@@ -136,12 +140,12 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
                                                                                                          task))
 
     # 2. Submitting again while it is queued submits nothing.
-    before = slurm.job_ids()
+    before = sorted(slurm.job_ids())
     second = harness("submit", *base)
     assert second.returncode == 0, second.stderr
     assert f"skip: tiny-hub × gsm8k: queued in job {job1}, not submitted again" in second.stdout
     assert "nothing to submit" in second.stdout
-    assert slurm.job_ids() == before
+    assert sorted(slurm.job_ids()) == before
 
     # 3. It runs; frozen midway (scontrol suspend), `harness status` shows its progress.
     subprocess.run(["scancel", blocker], check=True)
@@ -156,6 +160,8 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     #    the same job id runs again (attempt 2) and resumes. StartTime=now skips Slurm's 120 s
     #    requeue delay.
     subprocess.run(["scontrol", "resume", job1], check=True)
+    err1 = results / "slurm" / "jobs" / job1 / f"{job1}_0_log.err"
+    wait_for(lambda: "Bypassing signal SIGCONT" in err1.read_text(), what="the job to run again")  # resumed
     subprocess.run(["scancel", "--signal=USR2", job1], check=True)
     slurm.wait_state(job1, {"PENDING"}, timeout=120)
     subprocess.run(["scontrol", "update", f"JobId={job1}", "StartTime=now"], check=True)
@@ -275,12 +281,15 @@ def test_gres_standins_are_scheduled(slurm: SlurmCluster, setup: dict[str, Path]
     got = job.result()
     assert got["CUDA_VISIBLE_DEVICES"] == "0,1" and got["SLURM_GPUS_ON_NODE"] == "2"
 
-    too_many = harness("submit", str(setup["smoke"]), "--cluster", str(setup["profiles"] / "ci-gpu.yaml"),
-                       "--gpus-per-node", "8", "--cache", str(setup["cache"]), "--results", str(tmp_path / "r"))
-    assert too_many.returncode == 2
+    before = sorted(slurm.job_ids())
+    too_many = harness("submit", str(setup["smoke"]), "--models", "tiny-hub-tp8", "--cluster",
+                       str(setup["profiles"] / "ci-gpu-online.yaml"), "--gpus-per-node", "8", "--results",
+                       str(tmp_path / "r"))
+    assert too_many.returncode == 2, too_many.stdout
     assert too_many.stderr.strip() == (
-        "error: model 'tiny-hub' needs 8 GPU(s) per node; nodes of partition 'debug' have at most 4 (pick a "
+        "error: model 'tiny-hub-tp8' needs 8 GPU(s) per node; nodes of partition 'debug' have at most 4 (pick a "
         "partition with larger nodes, or --gpu/--gpus-per-node to match them)")
+    assert sorted(slurm.job_ids()) == before
 
 
 def _stamp(line: str) -> float:
@@ -297,12 +306,12 @@ def _visible_gpus() -> dict[str, str]:
 
 
 def test_unknown_partition_on_a_real_cluster(slurm: SlurmCluster, setup: dict[str, Path], tmp_path: Path) -> None:
-    before = slurm.job_ids()
+    before = sorted(slurm.job_ids())
     out = harness("submit", str(setup["smoke"]), "--cluster", "local", "--partition", "gpu", "--cache",
                   str(setup["cache"]), "--results", str(tmp_path / "r"))
     assert out.returncode == 2
     assert out.stderr.strip() == "error: unknown partition 'gpu' (known: debug)"
-    assert slurm.job_ids() == before and not (tmp_path / "r").exists()
+    assert sorted(slurm.job_ids()) == before and not (tmp_path / "r").exists()
 
 
 def test_two_node_job_brings_up_ray_and_tears_down(slurm: SlurmCluster, setup: dict[str, Path],
