@@ -125,3 +125,15 @@ def test_second_submit_skips_live_and_complete_runs_only(results: Path, monkeypa
     assert already_done_or_running(results, [MODEL], tasks, 20) == {}  # another limit is another run
     changed = MODEL.model_copy(update={"generation": MODEL.generation.model_copy(update={"max_new_tokens": 9})})
     assert already_done_or_running(results, [changed], tasks, 10) == {}  # so is a changed spec
+
+
+def test_a_crashed_or_cancelled_job_says_how_it_ended(results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    err = results / "slurm" / "jobs" / "12_0" / "12_0_0_log.err"
+    err.parent.mkdir(parents=True, exist_ok=True)
+    err.write_text("Traceback (most recent call last):\n  File \"x.py\", line 1\nImportError: cannot import name 'q'\n"
+                   "srun: error: ci1: task 0: Exited with exit code 1\n")
+    stub_slurm(monkeypatch, {"11": JobState("CANCELLED"), "12_0": JobState("FAILED")})
+    lines = status_mod.status(results)[0].splitlines()
+    assert lines[1].startswith("gemma-3-270m × arc_easy  failed    job 11          job ended CANCELLED; log: ")
+    assert lines[4].startswith("gemma-3-270m × aime25    failed    job 12_0        job ended FAILED: "
+                               "ImportError: cannot import name 'q'; log: ")

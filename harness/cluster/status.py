@@ -9,6 +9,7 @@ the Slurm job id. Sources: the submission records, Slurm (squeue, else sacct), t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,14 +62,18 @@ def _progress(run_dir: RunDir) -> str:
     return text
 
 
-def _last_error(path: Path) -> str | None:
-    """The last line of a log that reads like an error."""
+EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Failed|Interrupt)\b.*: ")
+
+
+def _last_error(path: Path, exceptions_only: bool = False) -> str | None:
+    """The last line of a log that reads like an error (with `exceptions_only`, a Python exception)."""
     if not path.is_file():
         return None
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-200:]
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-400:]
     for line in reversed(lines):
         text = line.strip()
-        if text and ("Error" in text or "error" in text or "Exception" in text or "harness:" in text):
+        if EXCEPTION_LINE.match(text) or text.startswith("harness: ") or (
+                not exceptions_only and text and ("error" in text.lower() or "exception" in text.lower())):
             return text[:300]
     return None
 
@@ -96,10 +101,13 @@ def pair_status(results: Path, model: str, task: str, job: JobRecord, slurm: Job
             out.detail = f"{slurm.state.lower()}: {out.detail}"
     else:
         outcome = runs.outcomes.get(task) if runs else None
-        error = (outcome.error if outcome else None) or (runs.error if runs else None) or _last_error(err_log)
-        ended = f"job ended {slurm.state}" if slurm else "job no longer known to Slurm"
+        error = (outcome.error if outcome else None) or (runs.error if runs else None)
+        if error is None and slurm is not None:
+            # Slurm's state says what happened (CANCELLED, TIMEOUT, OUT_OF_MEMORY …); for a crash, the exception
+            line = _last_error(err_log, exceptions_only=True) if slurm.state == "FAILED" else None
+            error = f"job ended {slurm.state}" + (f": {line}" if line else "")
         out.state = "failed"
-        out.detail = f"{error or ended}; log: {err_log}"
+        out.detail = f"{error or _last_error(err_log) or 'job no longer known to Slurm'}; log: {err_log}"
     return out
 
 
