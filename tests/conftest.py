@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.slurm import slurm  # noqa: F401  (session fixture: a real Slurm for tests/test_cluster_slurm.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HARNESS_DATA_DIR", ROOT.parent / "shared" / "data"))
 os.environ["HARNESS_DATA_DIR"] = str(DATA_DIR)

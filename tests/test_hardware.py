@@ -15,7 +15,7 @@ CATALOG = load_catalog(Path(__file__).resolve().parent.parent / "configs")
 
 
 def test_cpu_runs_use_one_device() -> None:
-    s = engine_settings_for(CATALOG.model("llama-3.1-70b-instruct"), EngineSettings(), None)
+    s = engine_settings_for(CATALOG.model("llama-3.1-70b-instruct"), EngineSettings(), None, memory_gib=1024)
     assert (s.tensor_parallel_size, s.pipeline_parallel_size) == (1, 1)
 
 
