@@ -13,15 +13,24 @@ back only through `harness.store` (validated; damaged files are named, never hal
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 # Version of the on-disk results format (JSON Schema under docs/schema/v<N>/).
 # 2: every record, metrics included, carries `schema_version`; v1 results read as v2.
 # 3: generation records carry `reasoning` and `served_by` (models behind an endpoint); v2 reads as v3.
 SCHEMA_VERSION = 3
 
+
+def _null_is_minus_infinity(value: Any) -> Any:
+    return float("-inf") if value is None else value
+
+
+# A log-probability that may be -infinity (a choice the model cannot produce). JSON has no
+# infinity: it is written as null and read back as -inf.
+LogProb = Annotated[float, BeforeValidator(_null_is_minus_infinity), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "null"}], "description": "null: minus infinity"})]
 
 
 def _version() -> Any:
@@ -79,7 +88,8 @@ class SampleRecord(Record):
     output_tokens: int = 0
     wall_s: float = 0.0
     sampling: dict[str, Any] = Field(default_factory=dict)
-    choice_logprobs: list[float] | None = Field(None, description="Per-choice log-likelihoods, in choice order")
+    choice_logprobs: list[LogProb] | None = Field(
+        None, description="Per-choice log-likelihoods, in choice order (null: minus infinity)")
     correct_norm: bool | None = Field(None, description="Length-normalised pick was right (acc_norm)")
     error: str | None = Field(None, description="Backend error for this request (counted, not scored)")
 

@@ -146,3 +146,18 @@ def test_leaderboard_carries_published_references(tmp_path: Path) -> None:
     assert row["reference_score"] and row["reference_source"]
     assert float(row["delta_vs_reference"]) == pytest.approx(80.0 - float(row["reference_score"]), abs=1e-6)
     assert row["reference_protocol_match"] in {"yes", "no", "unknown"}
+
+
+def test_an_impossible_choice_round_trips_as_minus_infinity(tmp_path: Path) -> None:
+    """JSON has no infinity: a -inf choice log-probability is written as null and read back as -inf."""
+    import math
+
+    from harness.records import SampleRecord
+
+    sample = SampleRecord(run_key="k", model="m", task="t", doc_id="1", prompt="p", prompt_hash="h", response="",
+                          gold="A", extracted="A", correct=True, score=1.0, choice_logprobs=[-1.5, -math.inf])
+    run = RunDir(tmp_path, "k")
+    run.write_samples([sample])
+    assert '"choice_logprobs":[-1.5,null]' in run.samples_path.read_text()
+    (back,) = run.read_samples()
+    assert back.choice_logprobs == [-1.5, -math.inf]
