@@ -65,7 +65,7 @@ def test_run_key_tracks_what_changes_numbers() -> None:
     assert key_for(sampling={"temperature": 0.6}) != base
     assert key_for(packages={"vllm": "2"}) != base
     assert key_for(task={"fewshot": 4}) != base
-    assert key_for(task={"version": 2}) != base
+    assert key_for(task={"version": 7}) != base
     assert key_for(model={"bos": "never"}) != base
 
 
