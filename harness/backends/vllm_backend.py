@@ -18,8 +18,10 @@ Processes are spawned by vLLM, so scripts that build this backend need an
 from __future__ import annotations
 
 import itertools
+import json
 import os
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from harness.backends.base import (
@@ -97,8 +99,24 @@ def engine_args(model: ModelSpec, weights: ResolvedWeights, settings: EngineSett
         # choices of an item could not share theirs; 16 measured +35% on ARC, generation equal.
         **({"block_size": 16} if cpu else {}),
         **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
+        # On CPUs with AMX vLLM picks its AMX MLA kernel, which takes bf16 weights only; the
+        # portable CPU MLA kernel runs any dtype (a float32 DeepSeek failed to load without this).
+        **({"attention_backend": "CPU_MLA"} if cpu and model.dtype == "float32" and uses_mla(model, weights) else {}),
         **settings.extra,
     }
+
+
+def uses_mla(model: ModelSpec, weights: ResolvedWeights) -> bool:
+    """Whether the model has multi-head latent attention (DeepSeek-V2/V3/R1): from its spec, else its config."""
+    if model.architecture is not None and model.architecture.kv_lora_rank:
+        return True
+    config = Path(weights.location) / "config.json"
+    try:
+        data = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+    except (OSError, ValueError):
+        return False
+    text = data.get("text_config")
+    return bool(data.get("kv_lora_rank") or (isinstance(text, dict) and text.get("kv_lora_rank")))
 
 
 class VLLMBackend:
