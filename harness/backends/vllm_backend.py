@@ -96,8 +96,10 @@ def engine_args(model: ModelSpec, weights: ResolvedWeights, settings: EngineSett
         "seed": model.generation.seed,
         "enable_prefix_caching": True,  # shared few-shot prefixes and log-likelihood contexts
         # The CPU build's default KV block (128 tokens) is longer than most item contexts, so the
-        # choices of an item could not share theirs; 16 measured +35% on ARC, generation equal.
-        **({"block_size": 16} if cpu else {}),
+        # choices of an item could not share theirs (16 measured +35% on ARC with Gemma, generation
+        # equal). vLLM's CPU attention kernel takes multiples of 32 only (16 failed to load Llama);
+        # MLA models get the block size their kernel needs from vLLM itself.
+        **({"block_size": 32} if cpu and not uses_mla(model, weights) else {}),
         **({"max_num_seqs": settings.max_num_seqs} if settings.max_num_seqs else {}),
         # On CPUs with AMX vLLM picks its AMX MLA kernel, which takes bf16 weights only; the
         # portable CPU MLA kernel runs any dtype (a float32 DeepSeek failed to load without this).
@@ -269,6 +271,14 @@ class VLLMBackend:
         import gc
 
         gc.collect()
+        try:
+            # In-process engines leave vLLM's process-wide parallel state behind; the next model
+            # loaded in this process (a MoE one needs its expert-parallel group) must start clean.
+            from vllm.distributed.parallel_state import cleanup_dist_env_and_memory
+
+            cleanup_dist_env_and_memory()
+        except Exception:  # noqa: BLE001 - best effort at teardown
+            pass
 
 
 def forced_scores(out: Any, ids: list[int], begin: int) -> tuple[float, bool] | None:
