@@ -83,8 +83,7 @@ def rebuild_report(results: Path, verdicts: Any = None, catalog: Any = None) -> 
 @app.command()
 @guarded
 def validate(config: ConfigArg) -> None:
-    """Check a run config and every model and task it names (errors, exit 2); warn about data or
-    weights this machine lacks."""
+    """Check a run config and every model and task it names (exit 2 on errors); warn of missing data or weights."""
     from harness.backends.endpoint import preflight
     from harness.config import load_run
     from harness.validate import check_run
