@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ import pytest
 import yaml
 
 from harness.cluster.ray_cluster import port_for
+from harness.store.generations import complete_lines
 
 from helpers.hub_standin import HubStandIn, publish_test_repos, tiny_hub_spec
 from helpers.slurm import SlurmCluster
@@ -58,7 +60,10 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
     (configs / "models" / "tiny-hub-tp8.yaml").write_text(yaml.safe_dump(tiny_hub_spec(
         id="tiny-hub-tp8", tensor_parallel_size=8)))
     smoke = configs / "smoke-tiny.yaml"
-    smoke.write_text("name: smoke-tiny\nmodels: [tiny-hub]\ntasks: [gsm8k, arc_easy]\nlimit: 8\nchunk_size: 1\n")
+    # One sequence at a time, persisted at once: the job's progress is gradual enough to freeze,
+    # requeue and cancel it midway.
+    smoke.write_text("name: smoke-tiny\nmodels: [tiny-hub]\ntasks: [gsm8k, arc_easy]\nlimit: 8\nchunk_size: 1\n"
+                     "max_num_seqs: 1\n")
     pp2 = configs / "pp2.yaml"
     pp2.write_text("name: pp2\nmodels: [tiny-hub-pp2]\ntasks: [gsm8k]\nlimit: 2\n")
     pair = configs / "pair.yaml"
@@ -87,12 +92,36 @@ def harness(*args: str, env: dict[str, str] | None = None, timeout: float = 900)
                           text=True, timeout=timeout)
 
 
-def chunk_files(results: Path) -> list[Path]:
-    return sorted(results.glob("runs/*/generations/chunk-*.jsonl"))
+def log_files(results: Path) -> list[Path]:
+    """The runs' generation logs: one file per engine session (a job attempt), appended as requests finish."""
+    return sorted(results.glob("runs/*/generations/*.jsonl"))
 
 
 def keys_in(files: list[Path]) -> list[str]:
-    return [json.loads(x)["key"] for f in files for x in f.read_text().splitlines() if x.strip()]
+    """Request keys persisted so far (a line a running job is still writing is not yet one)."""
+    return [json.loads(x)["key"] for f in files for x in complete_lines(f)]
+
+
+class FirstSeen:
+    """When each generation log file first appeared (polled every 0.1 s): its first persisted request."""
+
+    def __init__(self, results: Path) -> None:
+        self.results, self.seen = results, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            for f in log_files(self.results):
+                if f not in self.seen and complete_lines(f):
+                    self.seen[f] = time.time()
+            time.sleep(0.1)
+
+    def stop(self) -> dict[Path, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.seen
 
 
 def leaderboard(results: Path) -> list[tuple[str, ...]]:
@@ -124,6 +153,7 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     results = tmp_path / "results"
     base = [str(setup["smoke"]), "--cluster", "local", "--cache", str(setup["cache"]), "--results", str(results)]
     requests_after_prefetch = len(hub.requests)
+    first_seen = FirstSeen(results)
 
     # 1. Both nodes busy: the job queues, and `harness status` says so.
     blocker = subprocess.run(["sbatch", "--parsable", "-N2", "--exclusive", "-J", "blocker", "-o", "/dev/null",
@@ -149,12 +179,12 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
 
     # 3. It runs; frozen midway (scontrol suspend), `harness status` shows its progress.
     subprocess.run(["scancel", blocker], check=True)
-    wait_for(lambda: len(chunk_files(results)) >= 3, what="the first chunks")
+    wait_for(lambda: len(keys_in(log_files(results))) >= 3, what="the first requests")
     subprocess.run(["scontrol", "suspend", job1], check=True)
     running = harness("status", "--results", str(results)).stdout
     assert re.search(rf"tiny-hub × \S+\s+running\s+job {job1}\s+suspended: \d+/(8|32) requests, \d+ tok/s, "
                      r"ETA \d+:\d\d:\d\d", running), running
-    done_first = keys_in(chunk_files(results))
+    done_first = keys_in(log_files(results))
 
     # 4. Preempted (Slurm's USR2 warning): submitit calls the job's checkpoint hook and requeues it;
     #    the same job id runs again (attempt 2) and resumes. StartTime=now skips Slurm's 120 s
@@ -165,7 +195,7 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     subprocess.run(["scancel", "--signal=USR2", job1], check=True)
     slurm.wait_state(job1, {"PENDING"}, timeout=120)
     subprocess.run(["scontrol", "update", f"JobId={job1}", "StartTime=now"], check=True)
-    wait_for(lambda: len(keys_in(chunk_files(results))) >= len(done_first) + 3, what="chunks after the requeue")
+    wait_for(lambda: len(keys_in(log_files(results))) >= len(done_first) + 3, what="requests after the requeue")
     subprocess.run(["scontrol", "suspend", job1], check=True)
     runs1 = json.loads((results / "slurm" / "jobs" / job1 / "runs.json").read_text())
     assert runs1["attempt"] == 2
@@ -173,8 +203,8 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert "Calling checkpoint method." in logs and f"Requeued job {job1}" in logs
 
     # 5. Cancelled midway: failed, with the log path.
-    done_before = keys_in(chunk_files(results))
-    files_before = set(chunk_files(results))
+    done_before = keys_in(log_files(results))
+    files_before = set(log_files(results))
     subprocess.run(["scancel", job1], check=True)
     slurm.wait_state(job1, {"CANCELLED"})
     assert len(set(done_before)) == len(done_before), "a request was generated twice"
@@ -193,11 +223,12 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert third.returncode == 0, third.stdout + third.stderr
     (job2,) = re.findall(r"as job (\d+)", third.stdout)
     assert job2 != job1
-    after = chunk_files(results)
+    after = log_files(results)
     new_keys = keys_in([f for f in after if f not in files_before])
     assert not set(new_keys) & set(done_before), "finished requests were generated again"
     assert len(done_before) + len(new_keys) == N_REQUESTS
-    first_new = min(f.stat().st_mtime for f in after if f not in files_before)
+    seen = first_seen.stop()
+    first_new = min(seen[f] for f in after if f not in files_before)
     final = harness("status", "--results", str(results))
     assert final.returncode == 0, final.stdout
     assert all(re.match(r"tiny-hub × \S+\s+complete\s+job \d+\s+acc", x) for x in final.stdout.splitlines()[:2])
@@ -215,9 +246,9 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert runs1["run_keys"] == {k: v for k, v in runs2["run_keys"].items() if k in runs1["run_keys"]}
     print(f"\nMEASURED submit-to-first-sample (resubmit, engine load included): {first_new - started:.1f} s")
     starts = [_stamp(x) for x in logs.splitlines() if "Starting with JobEnvironment" in x]
-    mtimes = sorted(f.stat().st_mtime for f in files_before)
+    mtimes = sorted(seen[f] for f in files_before)
     firsts = [min(m for m in mtimes if m > t) for t in starts]
-    print(f"MEASURED job start → first persisted chunk: attempt 1 {firsts[0] - starts[0]:.1f} s, after the requeue "
+    print(f"MEASURED job start → first persisted request: attempt 1 {firsts[0] - starts[0]:.1f} s, after the requeue "
           f"{firsts[1] - starts[1]:.1f} s (resume overhead {firsts[1] - starts[1] - (firsts[0] - starts[0]):+.1f} s)")
     print(f"MEASURED resubmit --wait (submit, queue, engine load, {len(new_keys)} requests, rebuild): {waited:.1f} s")
 
@@ -331,12 +362,12 @@ def test_two_node_job_brings_up_ray_and_tears_down(slurm: SlurmCluster, setup: d
     assert (folder / "ray-done-0").is_file()
     rank0 = (folder / f"{job}_0_log.err").read_text()
     assert "Connected to Ray cluster" in rank0
-    assert "ValueError: current platform cpu does not support ray." in rank0
     rank1 = (folder / f"{job}_1_log.out").read_text()
     assert "Job completed successfully" in rank1  # the worker left cleanly when the head was done
     runs = json.loads((folder / "runs.json").read_text())
     assert runs["outcomes"]["gsm8k"]["status"] == "failed"
-    assert "vLLM failed to load" in runs["outcomes"]["gsm8k"]["error"]
+    # The engine got as far as its Ray executor, which vLLM's CPU build refuses.
+    assert "vLLM failed to load: current platform cpu does not support ray." in runs["outcomes"]["gsm8k"]["error"]
     status = harness("status", "--results", str(results))
     assert re.match(rf"tiny-hub-pp2 × gsm8k\s+failed\s+job {job}\s+model 'tiny-hub-pp2': vLLM failed to load",
                     status.stdout), status.stdout

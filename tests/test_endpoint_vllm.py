@@ -48,7 +48,7 @@ def records(results: Path) -> dict[tuple[str, str], dict]:
     out = {}
     for manifest in results.glob("runs/*/manifest.json"):
         task = json.loads(manifest.read_text())["task"]
-        for chunk in sorted((manifest.parent / "generations").glob("chunk-*.jsonl")):
+        for chunk in sorted((manifest.parent / "generations").glob("*.jsonl")):
             for line in chunk.read_text().split("\n"):
                 if line.strip():
                     rec = json.loads(line)
@@ -57,7 +57,10 @@ def records(results: Path) -> dict[tuple[str, str], dict]:
 
 
 def compare(inproc: Path, served: Path) -> tuple[int, int, float]:
-    """(identical generations, generations, largest log-likelihood difference); the same requests in both."""
+    """(identical generations, generations, largest log-likelihood difference); the same requests in both.
+
+    In-process log-likelihoods come from forced decoding, served ones from the echoed prompt: the
+    same numbers up to float rounding (issue 8's contract: 1e-3 per request in float32)."""
     a, b = records(inproc), records(served)
     assert a.keys() == b.keys() and a
     gens = [k for k in a if a[k]["kind"] == "generate"]
@@ -113,7 +116,8 @@ def test_a_running_server_behind_a_key_matches_in_process(tiny: tuple[Path, Path
     server_log = log.read_bytes()
     log.unlink()
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert compare(inproc, served) == (4, 4, 0.0)
+    same, n, ll_diff = compare(inproc, served)
+    assert (same, n) == (4, 4) and ll_diff <= 1e-3
     files = [p for p in served.rglob("*") if p.is_file()]
     assert len(files) >= 9 and all(PLANTED.encode() not in p.read_bytes() for p in files)
     assert PLANTED not in proc.stdout + proc.stderr and PLANTED.encode() not in server_log
@@ -130,7 +134,8 @@ def test_a_managed_server_matches_in_process_and_is_stopped(tiny: tuple[Path, Pa
     served = tmp_path / "managed"
     proc = harness_run(config, served, "--endpoint", "managed=true")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert compare(inproc, served) == (4, 4, 0.0)
+    same, n, ll_diff = compare(inproc, served)
+    assert (same, n) == (4, 4) and ll_diff <= 1e-3
     manifest = json.loads(next(served.glob("runs/*/manifest.json")).read_text())
     assert manifest["run_settings"]["backend"] == "openai" and manifest["model_spec"]["endpoint"]["managed"]
     assert our_servers(str(tiny_model_dir)) == []  # the whole process group is gone
@@ -157,17 +162,20 @@ def test_a_managed_server_that_dies_is_reported_at_once(tmp_path: Path, tiny_mod
 
 
 def test_gemma_smoke_served_matches_in_process(tmp_path: Path, data_dir: Path) -> None:
-    """configs/smoke.yaml (Gemma 3 270M, gsm8k + arc_easy), 2 items, one request at a time on both paths."""
+    """configs/smoke.yaml's model (Gemma 3 270M: BOS, its own template handling) on ARC-Easy, 4 items (16
+    log-likelihoods), in-process and behind a managed server. Generation equality is the tiny tests'
+    (a Gemma gsm8k answer costs minutes of CI on a 2-core machine)."""
     shutil.copytree(ROOT / "configs", tmp_path / "configs")
     smoke = yaml.safe_load((ROOT / "configs" / "smoke.yaml").read_text())
     config = tmp_path / "configs" / "smoke-exact.yaml"
-    config.write_text(yaml.safe_dump({**smoke, "limit": 2, "chunk_size": 1}))
-    inproc = harness_run(config, tmp_path / "inproc", timeout=1500)
+    config.write_text(yaml.safe_dump({**smoke, "tasks": ["arc_easy"], "limit": 4, "chunk_size": 1}))
+    fp32 = {"HARNESS_CPU_DTYPE": "float32"}  # the same numbers on every CPU; bf16 rounding moves with batch shape
+    inproc = harness_run(config, tmp_path / "inproc", timeout=1500, env=fp32)
     assert inproc.returncode == 0, inproc.stderr[-2000:]
-    served = harness_run(config, tmp_path / "served", "--endpoint", "managed=true", timeout=1500)
+    served = harness_run(config, tmp_path / "served", "--endpoint", "managed=true", timeout=1500, env=fp32)
     assert served.returncode == 0, served.stderr[-2000:]
     same, n, ll_diff = compare(tmp_path / "inproc", tmp_path / "served")
-    assert (same, n) == (2, 2) and ll_diff <= 1e-3
+    assert n == 0 and ll_diff <= 1e-3
     scores = [line.split(": ", 1)[1].split(" [")[0] for proc in (inproc, served)
               for line in proc.stdout.splitlines() if line.startswith("gemma-3-270m × ")]
-    assert scores[:2] == scores[2:]
+    assert len(scores) == 2 and scores[0] == scores[1]
