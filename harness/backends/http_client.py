@@ -13,6 +13,7 @@ the SDK has its own retry policy (it retries 408/409 too) and hides vLLM's extra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import random
 import re
@@ -123,17 +124,21 @@ class EndpointClient:
 
         thread = threading.Thread(target=work, name="endpoint-requests", daemon=True)
         thread.start()
+        finished = False
         try:
             while True:
                 item = out.get()
                 if item is None:
+                    finished = True
                     return
                 if isinstance(item, BaseException):
                     raise item
                 yield item
         finally:
-            if thread.is_alive() and main:
-                loop.call_soon_threadsafe(main[0].cancel)
+            if not finished and main:
+                # Closed early: cancel what is still in flight (the loop may have just ended by itself).
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(main[0].cancel)
             thread.join(timeout=10)
 
     async def _post_all(self, path: str, payloads: list[dict[str, Any]],
