@@ -14,7 +14,7 @@ lm-eval's own tasks (`lm_eval:<name>`) reach the backends as these same requests
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -138,10 +138,11 @@ def _batched(call: Any, requests: Keyed[Any]) -> Iterator[tuple[str, Any]]:
         yield from zip((k for k, _ in batch), results, strict=True)
 
 
-def collect(stream: Iterator[tuple[str, R]], keys: Sequence[str]) -> list[R]:
-    """A stream's results in the order of `keys` (for the batch methods)."""
-    got = dict(stream)
-    return [got[k] for k in keys]
+def collect(stream: Callable[[Keyed[T]], Iterator[tuple[str, R]]], requests: Sequence[T]) -> list[R]:
+    """The batch form of a stream method: every request's result, in input order."""
+    keyed = [(str(i), r) for i, r in enumerate(requests)]
+    got = dict(stream(keyed))
+    return [got[k] for k, _ in keyed]
 
 
 def engine_info(backend: Backend) -> dict[str, Any]:

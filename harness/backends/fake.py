@@ -145,12 +145,10 @@ class FakeBackend:
             yield key, LLResult(fake_logprob(req.context_ids, req.continuation_ids), greedy, n, clock())
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+        return collect(self.stream_generate, requests)
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+        return collect(self.stream_loglikelihood, requests)
 
     def close(self) -> None:
         pass

@@ -97,8 +97,7 @@ class HFBackend:
         return text, finish, len(new)
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+        return collect(self.stream_generate, requests)
 
     def stream_loglikelihood(self, requests: Sequence[tuple[str, LLRequest]]) -> Iterator[tuple[str, LLResult]]:
         """Requests sharing a context (the choices of one item) are scored together: the context
@@ -146,8 +145,7 @@ class HFBackend:
         return list(zip(totals, greedy, strict=True))
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+        return collect(self.stream_loglikelihood, requests)
 
     def full_forward_scores(self, requests: list[LLRequest]) -> list[LLResult]:
         """The previous path: one full forward pass and a full log-softmax per request (for checks)."""

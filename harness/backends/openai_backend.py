@@ -25,6 +25,7 @@ from harness.backends.base import (
     LLRequest,
     LLResult,
     Stream,
+    collect,
     too_long,
 )
 from harness.backends.chat import fold_system, template_kwargs
@@ -170,20 +171,7 @@ class OpenAIBackend:
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
         """One result per request, in order; failures after the retries are errors, never answers."""
-        results: list[GenResult | None] = [None] * len(requests)
-        sendable = []
-        for i, req in enumerate(requests):
-            # Token ids are what the server runs in completions mode: the same length limit as in-process.
-            if self.endpoint.mode == "completions" and len(req.prompt_ids) >= self.model.max_model_len:
-                results[i] = too_long(req, self.model.max_model_len)
-            else:
-                sendable.append(i)
-        start = time.perf_counter()
-        replies = self.client.post_all(self.path, [self._payload(requests[i]) for i in sendable], not_an_answer)
-        wall = time.perf_counter() - start
-        for i, reply in zip(sendable, replies, strict=True):
-            results[i] = self._result(requests[i], reply, wall)
-        return [r for r in results if r is not None]
+        return collect(self.stream_generate, requests)
 
     # ------------------------------------------------------------------ log-likelihood
 

@@ -194,8 +194,7 @@ class VLLMBackend:
                                  wall_s=clock())
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+        return collect(self.stream_generate, requests)
 
     # -- log-likelihood
     def _forced_params(self, forced: list[int]) -> Any:
@@ -236,8 +235,7 @@ class VLLMBackend:
             pending = retry
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+        return collect(self.stream_loglikelihood, requests)
 
     def prompt_logprob_scores(self, requests: list[LLRequest]) -> list[LLResult]:
         """The previous log-likelihood path (`prompt_logprobs` over the whole prompt), for checks."""

@@ -150,12 +150,10 @@ class DataParallelBackend:
         return self._stream("loglikelihood", requests)
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_generate(keyed), [k for k, _ in keyed])
+        return collect(self.stream_generate, requests)
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
-        keyed = [(str(i), r) for i, r in enumerate(requests)]
-        return collect(self.stream_loglikelihood(keyed), [k for k, _ in keyed])
+        return collect(self.stream_loglikelihood, requests)
 
     def close(self) -> None:
         self.pool.close()
