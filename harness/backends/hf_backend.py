@@ -1,7 +1,8 @@
 """HF transformers backend, for architectures vLLM cannot run (or to cross-check vLLM).
 
 Same interface and records as the vLLM backend; runs on CPU or a single/auto-mapped GPU.
-Greedy decoding is deterministic; sampled decoding is seeded per request. Log-likelihood runs a
+Greedy requests run in left-padded batches; sampled decoding runs one request at a time, seeded
+per request. Log-likelihood runs a
 shared context once per item and the LM head only at continuation positions.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from harness.backends.base import (
@@ -17,6 +19,7 @@ from harness.backends.base import (
     GenResult,
     LLRequest,
     LLResult,
+    SamplingSettings,
     Stopwatch,
     collect,
     ll_span,
@@ -29,6 +32,7 @@ from harness.weights import ResolvedWeights
 
 class HFBackend:
     name = "hf"
+    MAX_BATCH = 64  # greedy sequences generated together
 
     def __init__(self, model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> None:
         try:
@@ -39,6 +43,8 @@ class HFBackend:
         self.torch = torch
         self.model_spec = model
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        # A greedy batch holds at most this many rows x (longest prompt + largest budget) tokens.
+        self.batch_tokens = 262_144 if self.device == "cuda" else 16_384
         dtype = "auto" if model.dtype == "auto" else getattr(torch, model.dtype)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
@@ -53,6 +59,10 @@ class HFBackend:
         if self.device == "cpu":
             self.model.to("cpu")
         self.model.eval()
+        self.engine_info = {"engine": "hf", "device": self.device,
+                            "dtype": str(self.model.dtype).removeprefix("torch."),
+                            "generation": "greedy: left-padded batches; sampled: one request at a time",
+                            "loglikelihood": "shared context, LM head at continuation positions"}
         self.skip_special_tokens = model.reasoning.format != "harmony"
 
     def _stop_at(self, text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
@@ -60,20 +70,58 @@ class HFBackend:
         return (text[:cut], True) if cut >= 0 else (text, False)
 
     def stream_generate(self, requests: Sequence[tuple[str, GenRequest]]) -> Iterator[tuple[str, GenResult]]:
-        """One request at a time (transformers has no continuous batching); each yielded when done."""
+        """Greedy requests with the same settings but for their budgets run in left-padded batches:
+        similar budgets and prompt lengths together, at most `MAX_BATCH` rows and `batch_tokens`
+        tokens per batch, each row cut at its own budget (exact, since greedy decoding of a longer
+        budget starts with the shorter one's tokens). A sampled request runs alone, seeded by its
+        own seed. Results are yielded batch by batch."""
         clock = Stopwatch()
+        greedy: dict[SamplingSettings, list[tuple[str, GenRequest]]] = {}
         for key, req in requests:
             if len(req.prompt_ids) >= self.model_spec.max_model_len:
                 yield key, too_long(req, self.model_spec.max_model_len)
-                continue
-            text, finish, n_new = self._generate_one(req)
-            yield key, GenResult(text, finish, len(req.prompt_ids), n_new, clock())
+            elif req.sampling.temperature > 0:
+                text, finish, n_new = self._generate([req])[0]
+                yield key, GenResult(text, finish, len(req.prompt_ids), n_new, clock())
+            else:  # neither the seed nor the budget changes a greedy row's tokens
+                greedy.setdefault(replace(req.sampling, seed=None, max_new_tokens=0), []).append((key, req))
+        for members in greedy.values():
+            members.sort(key=lambda kr: (kr[1].sampling.max_new_tokens, len(kr[1].prompt_ids)))
+            for batch in self._batches(members):
+                outs = self._generate([req for _, req in batch])
+                for (key, req), (text, finish, n_new) in zip(batch, outs, strict=True):
+                    yield key, GenResult(text, finish, len(req.prompt_ids), n_new, clock())
 
-    def _generate_one(self, req: GenRequest) -> tuple[str, str, int]:
+    def _batches(self, members: list[tuple[str, GenRequest]]) -> Iterator[list[tuple[str, GenRequest]]]:
+        """Consecutive runs of `members` within `MAX_BATCH` rows and rows x (longest prompt +
+        largest budget) tokens."""
+        batch: list[tuple[str, GenRequest]] = []
+        prompt = budget = 0
+        for kr in members:
+            p, n = max(prompt, len(kr[1].prompt_ids)), max(budget, kr[1].sampling.max_new_tokens)
+            if batch and (len(batch) >= self.MAX_BATCH or (len(batch) + 1) * (p + n) > self.batch_tokens):
+                yield batch
+                batch, p, n = [], len(kr[1].prompt_ids), kr[1].sampling.max_new_tokens
+            batch.append(kr)
+            prompt, budget = p, n
+        if batch:
+            yield batch
+
+    def _generate(self, reqs: list[GenRequest]) -> list[tuple[str, str, int]]:
+        """Generate for requests that differ at most in their budgets (greedy) — left-padded when
+        more than one — and cut each row at its own budget."""
         torch = self.torch
-        s = req.sampling
-        ids = torch.tensor([list(req.prompt_ids)], device=self.model.device)
-        kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.temperature > 0}
+        s = reqs[0].sampling
+        max_new = max(r.sampling.max_new_tokens for r in reqs)
+        pad = self.tokenizer.pad_token_id
+        if pad is None:
+            pad = self.tokenizer.eos_token_id if self.tokenizer.eos_token_id is not None else 0
+        width = max(len(r.prompt_ids) for r in reqs)
+        ids = torch.tensor([[pad] * (width - len(r.prompt_ids)) + list(r.prompt_ids) for r in reqs],
+                           device=self.model.device)
+        mask = torch.tensor([[0] * (width - len(r.prompt_ids)) + [1] * len(r.prompt_ids) for r in reqs],
+                            device=self.model.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": max_new, "do_sample": s.temperature > 0, "pad_token_id": pad}
         if s.temperature > 0:
             kwargs.update(temperature=s.temperature, top_p=s.top_p, min_p=s.min_p or None,
                           top_k=s.top_k if s.top_k > 0 else 0)
@@ -83,14 +131,32 @@ class HFBackend:
         if s.stop:
             kwargs.update(stop_strings=list(s.stop), tokenizer=self.tokenizer)
         if s.ignore_eos:
-            kwargs.update(min_new_tokens=s.max_new_tokens)
+            kwargs.update(min_new_tokens=max_new)
         with torch.no_grad():
-            out = self.model.generate(ids, attention_mask=torch.ones_like(ids), **kwargs)
-        new = out[0, ids.shape[1]:].tolist()
-        eos = self.tokenizer.eos_token_id
-        hit_eos = eos is not None and eos in new and not s.ignore_eos
-        if hit_eos:
-            new = new[: new.index(eos)]
+            out = self.model.generate(ids, attention_mask=mask, **kwargs)
+        rows = out[:, width:].tolist()
+        return [self._finish(row[: r.sampling.max_new_tokens], r.sampling, pad if len(reqs) > 1 else None)
+                for row, r in zip(rows, reqs, strict=True)]
+
+    def _eos_ids(self) -> set[int]:
+        """Every id generation stops at: the tokenizer's EOS and the generation config's (a list
+        for chat models with an end-of-turn token)."""
+        ids = {self.tokenizer.eos_token_id}
+        config_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        ids.update(config_eos if isinstance(config_eos, list) else [config_eos])
+        return {i for i in ids if isinstance(i, int)}
+
+    def _finish(self, new: list[int], s: SamplingSettings, pad: int | None) -> tuple[str, str, int]:
+        """Text, finish reason and new-token count of one generated row."""
+        hit_eos = False
+        if not s.ignore_eos:
+            cut = min((new.index(e) for e in self._eos_ids() if e in new), default=-1)
+            if cut >= 0:
+                new, hit_eos = new[:cut], True
+        if pad is not None and s.stop and not hit_eos:
+            # A batch row that ended on a stop string is filled with padding up to the longest row.
+            while new and new[-1] == pad:
+                new = new[:-1]
         text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
         text, hit_stop = self._stop_at(text, s.stop)
         finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
