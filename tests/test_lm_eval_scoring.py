@@ -20,7 +20,7 @@ from harness.runner import Progress, build_items, plan_task, run
 from harness.specs import ModelSpec, RunSpec
 from harness.store import Results
 
-from helpers.fake_backend import FakeBackend, fake_lm
+from helpers.lm_eval_twin import TwinBackend, twin_lm
 
 
 class Quiet(Progress):
@@ -47,10 +47,10 @@ def model(configs: Path) -> ModelSpec:
     return load_catalog(configs).model("tiny-llama")
 
 
-def run_with(backend: FakeBackend, configs: Path, tasks: list[str], results: Path, limit: int,
+def run_with(backend: TwinBackend, configs: Path, tasks: list[str], results: Path, limit: int,
              monkeypatch: pytest.MonkeyPatch, chunk_size: int = 16) -> list[Any]:
     monkeypatch.setattr("harness.run.driver.load_backend", lambda *args: backend)
-    # The fake has no native stream: the runner hands it batches of this size (`fail_after` counts them).
+    # The twin has no native stream: the runner hands it batches of this size (`fail_after` counts them).
     monkeypatch.setattr("harness.backends.base.FALLBACK_BATCH", chunk_size)
     spec = RunSpec(name="t", models=["tiny-llama"], tasks=tasks, limit=limit, chunk_size=chunk_size)
     return run(spec, load_catalog(configs), results=results, progress=Quiet())
@@ -122,7 +122,7 @@ def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any
     from lm_eval.evaluator import evaluate
 
     answers = gsm8k_answers(data_dir)
-    backend = FakeBackend(tokenizer, answers=answers)
+    backend = TwinBackend(tokenizer, answers=answers)
     for name, limit in (("arc_easy_local", 60), ("gsm8k_local", 12)):
         (spec,) = load_catalog(configs).expand_tasks([f"lm_eval:{name}"])
         plan = plan_task(model, spec, None, limit, tmp_path)
@@ -142,7 +142,7 @@ def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any
         samples, metrics = plan.lm_eval.score(model, cache, plan.run_key, 1.0)
         task = _target(spec)
         task.set_fewshot_seed(seed=1234)
-        expected = evaluate(fake_lm(model, tokenizer, answers), {"tasks": {name: task}}, limit=limit, bootstrap_iters=1,
+        expected = evaluate(twin_lm(model, tokenizer, answers), {"tasks": {name: task}}, limit=limit, bootstrap_iters=1,
                             log_samples=False)["results"][name]
         got = {m.metric: m for m in metrics}
         wanted = {k.removesuffix(",none"): v for k, v in expected.items() if "," in k and "_stderr" not in k}
@@ -166,7 +166,7 @@ def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any
 def test_same_scores_as_the_native_arc_easy_on_the_same_backend(configs: Path, tokenizer: Any, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     results = tmp_path / "results"
-    outcomes = run_with(FakeBackend(tokenizer), configs, ["arc_easy", "lm_eval:arc_easy_local"], results, 120,
+    outcomes = run_with(TwinBackend(tokenizer), configs, ["arc_easy", "lm_eval:arc_easy_local"], results, 120,
                         monkeypatch)
     assert [o.status for o in outcomes] == ["complete", "complete"]
     _, native, native_rows = run_records(results, "arc_easy")
@@ -186,17 +186,17 @@ def test_same_scores_as_the_native_arc_easy_on_the_same_backend(configs: Path, t
 def test_a_crashed_run_resumes_with_only_the_unfinished_requests(configs: Path, tokenizer: Any, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     results = tmp_path / "killed"
-    crashing = FakeBackend(tokenizer, fail_after=2)  # 10 items x 4 choices = 40 requests in chunks of 8
+    crashing = TwinBackend(tokenizer, fail_after=2)  # 10 items x 4 choices = 40 requests in chunks of 8
     (first,) = run_with(crashing, configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8)
     assert first.status == "failed" and "engine died" in (first.error or "")
     done = {(r.context_ids, r.continuation_ids) for r in crashing.seen}
     assert len(done) == 16
-    resumed = FakeBackend(tokenizer)
+    resumed = TwinBackend(tokenizer)
     (second,) = run_with(resumed, configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8)
     assert second.status == "complete" and second.run_key == first.run_key
     assert len(resumed.seen) == 24 and not done & {(r.context_ids, r.continuation_ids) for r in resumed.seen}
     clean = tmp_path / "clean"
-    run_with(FakeBackend(tokenizer), configs, ["lm_eval:arc_easy_local"], clean, 10, monkeypatch)
+    run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_easy_local"], clean, 10, monkeypatch)
     strip = ["wall_s"]
     assert [s.model_dump(exclude=set(strip)) for s in run_records(results, "lm_eval:arc_easy_local")[1]] == [
         s.model_dump(exclude=set(strip)) for s in run_records(clean, "lm_eval:arc_easy_local")[1]]
@@ -207,7 +207,7 @@ def test_group_rows_are_lm_evals_aggregate(configs: Path, tokenizer: Any, tmp_pa
     from lm_eval.api.metrics import pooled_sample_stderr
 
     results = tmp_path / "results"
-    outcomes = run_with(FakeBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
+    outcomes = run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
     assert [(o.task, o.status) for o in outcomes] == [
         ("lm_eval:arc_easy_local", "complete"), ("lm_eval:arc_challenge_local", "complete"),
         ("lm_eval:arc_local", "complete")]
@@ -224,13 +224,13 @@ def test_group_rows_are_lm_evals_aggregate(configs: Path, tokenizer: Any, tmp_pa
     assert {(r["task"], r["metric"]) for r in rows} == {
         (t, m) for t in ("lm_eval:arc_easy_local", "lm_eval:arc_challenge_local", "lm_eval:arc_local")
         for m in ("acc", "acc_norm")}
-    again = run_with(FakeBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
+    again = run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
     assert [o.status for o in again] == ["cached"] * 3
 
 
 def test_a_group_without_all_its_members_fails_and_keeps_them(configs: Path, tokenizer: Any, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    backend = FakeBackend(tokenizer, fail_after=1)  # the first member finishes in one chunk, the second dies
+    backend = TwinBackend(tokenizer, fail_after=1)  # the first member finishes in one chunk, the second dies
     outcomes = run_with(backend, configs, ["lm_eval:arc_local"], tmp_path, 3, monkeypatch)
     assert [o.status for o in outcomes] == ["complete", "failed", "failed"]
     assert "member lm_eval:arc_challenge_local has no complete run" in (outcomes[2].error or "")
@@ -266,7 +266,7 @@ def test_manifest_records_lm_eval_version_and_hash(configs: Path, tokenizer: Any
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from importlib.metadata import version
 
-    run_with(FakeBackend(tokenizer), configs, ["lm_eval:gsm8k_local"], tmp_path, 3, monkeypatch)
+    run_with(TwinBackend(tokenizer), configs, ["lm_eval:gsm8k_local"], tmp_path, 3, monkeypatch)
     manifest, samples, rows = run_records(tmp_path, "lm_eval:gsm8k_local")
     assert manifest.packages["lm-eval"] == version("lm_eval")
     assert manifest.task_spec["lm_eval_config_hash"] and manifest.task_spec["runner"] == "lm_eval"
@@ -315,7 +315,7 @@ def test_perplexity_tasks_score_disjoint_windows_that_cover_every_token(configs:
     plan = plan_task(short, spec, None, None, tmp_path)
     assert plan.lm_eval is not None
     requests = plan.lm_eval.requests(short, tokenizer)
-    backend = FakeBackend(tokenizer)
+    backend = TwinBackend(tokenizer)
     cache, totals = {}, []
     for doc_plan, text in zip(plan.lm_eval._plans, texts, strict=True):
         windows = [requests[k].request for k in doc_plan.keys]

@@ -81,6 +81,11 @@ def fake_logprob(context_ids: Sequence[int], continuation_ids: Sequence[int]) ->
     return -0.5 * len(continuation_ids) - (_digest(tuple(context_ids), tuple(continuation_ids)) % 1000) / 250.0
 
 
+def fake_greedy(context_ids: Sequence[int], continuation_ids: Sequence[int]) -> bool:
+    """Whether the fake model would generate the continuation greedily."""
+    return _digest(tuple(context_ids), tuple(continuation_ids)) % 2 == 0
+
+
 class FakeBackend:
     name = "fake"
 
@@ -140,7 +145,7 @@ class FakeBackend:
         for i, (key, req) in enumerate(requests):
             if self.step_s and i % self.max_num_seqs == 0:
                 time.sleep(self.step_s)
-            greedy = _digest(req.context_ids, req.continuation_ids) % 2 == 0 if req.need_greedy else None
+            greedy = fake_greedy(req.context_ids, req.continuation_ids) if req.need_greedy else None
             n = len(req.context_ids) + len(req.continuation_ids)
             yield key, LLResult(fake_logprob(req.context_ids, req.continuation_ids), greedy, n, clock())
 

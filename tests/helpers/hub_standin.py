@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 LFS_THRESHOLD = 10_000
+# The variables that keep huggingface_hub, transformers and datasets off the network.
+OFFLINE_ENV = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 
 def git_blob_sha1(data: bytes) -> str:

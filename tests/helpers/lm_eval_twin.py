@@ -1,10 +1,12 @@
-"""A deterministic stand-in for a backend, and the same model as an lm-eval `LM`, for fast tests.
+"""The package's fake model (`harness.backends.fake`) twice over, with a real tokenizer: as a batch
+backend for the harness (`TwinBackend`) and as an lm-eval `LM` (`twin_lm`), for the tests that
+compare the harness's scoring of lm-eval tasks with lm-eval's own evaluator.
 
-Both answer from the token ids alone (a real tokenizer, no engine): a log-likelihood falls with the
-continuation's length and a hash of the ids, so plain and length-normalised picks differ on some
-items; a generation answers GSM8K-style questions right for some items and wrong for others. The
-harness path (`FakeBackend`) and lm-eval's evaluator (`FakeLM`) therefore see the same numbers, and
-any difference in the scores is a difference in how they are computed.
+Both answer from the token ids alone: log-likelihoods and greedy flags are the package fake's
+(`fake_logprob`, `fake_greedy`); a generation answers GSM8K-style questions right (from `answers`)
+for some items and wrong for others. The two paths therefore see the same numbers, and any
+difference in the scores is a difference in how they are computed. Unlike `backend: fake`, the twin
+has no stream methods: the runner hands it batches, which `fail_after` counts (a crash midway).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from harness.backends.base import GenRequest, GenResult, LLRequest, LLResult, split_trailing_space
 from harness.backends.chat import encode_continuation
+from harness.backends.fake import fake_greedy, fake_logprob
 from harness.lm_eval_tasks.requests import Encoder
 from harness.specs import ModelSpec
 
@@ -22,9 +25,8 @@ def _unit(*parts: Any) -> float:
     return int(hashlib.sha256(repr(parts).encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
 
 
-def fake_logprob(context: tuple[int, ...], continuation: tuple[int, ...]) -> tuple[float, bool]:
-    u = _unit(context, continuation)
-    return -len(continuation) * (0.5 + u), u < 0.3
+def twin_logprob(context: tuple[int, ...], continuation: tuple[int, ...]) -> tuple[float, bool]:
+    return fake_logprob(context, continuation), fake_greedy(context, continuation)
 
 
 def fake_text(prompt: str, answers: dict[str, str]) -> str:
@@ -36,10 +38,10 @@ def fake_text(prompt: str, answers: dict[str, str]) -> str:
     return f" Some steps.\n#### {answer}\n\nQuestion: next"
 
 
-class FakeBackend:
+class TwinBackend:
     """Backend protocol; `fail_after` calls raise (a crash midway); `seen` lists every request sent."""
 
-    name = "fake"
+    name = "twin"
 
     def __init__(self, tokenizer: Any, fail_after: int | None = None, answers: dict[str, str] | None = None) -> None:
         self.tokenizer = tokenizer
@@ -58,7 +60,7 @@ class FakeBackend:
         self._call(requests)
         out = []
         for r in requests:
-            logprob, greedy = fake_logprob(r.context_ids, r.continuation_ids)
+            logprob, greedy = twin_logprob(r.context_ids, r.continuation_ids)
             out.append(LLResult(logprob, greedy, len(r.context_ids) + len(r.continuation_ids), 0.01))
         return out
 
@@ -76,18 +78,18 @@ class FakeBackend:
         pass
 
 
-def fake_lm(model: ModelSpec, tokenizer: Any, answers: dict[str, str] | None = None) -> Any:
+def twin_lm(model: ModelSpec, tokenizer: Any, answers: dict[str, str] | None = None) -> Any:
     """The same fake model as an lm-eval `LM`, so lm-eval's own evaluator can score it."""
     from lm_eval.api.model import LM
 
     encoder = Encoder(model, tokenizer, chat=False)
 
-    class FakeLM(LM):  # type: ignore[misc]
+    class TwinLM(LM):  # type: ignore[misc]
         def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
             out = []
             for r in requests:
                 context, continuation = split_trailing_space(r.args[0], r.args[1])
-                out.append(fake_logprob(encoder.context(context), tuple(encode_continuation(continuation, tokenizer))))
+                out.append(twin_logprob(encoder.context(context), tuple(encode_continuation(continuation, tokenizer))))
             return out
 
         def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
@@ -103,4 +105,4 @@ def fake_lm(model: ModelSpec, tokenizer: Any, answers: dict[str, str] | None = N
         def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[float]:
             raise NotImplementedError
 
-    return FakeLM()
+    return TwinLM()
