@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers.hub_standin import HubStandIn
 from helpers.slurm import slurm  # noqa: F401  (session fixture: a real Slurm for tests/test_cluster_slurm.py)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,17 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from helpers.tiny_models import make_tiny_llama
 
     return make_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, data_dir: Path) -> Iterator[HubStandIn]:
+    """A local stand-in for the Hugging Face Hub serving the tiny model and GSM8K (prefetch and cluster tests)."""
+    from helpers.hub_standin import publish_test_repos
+
+    root = tmp_path_factory.mktemp("hub")
+    publish_test_repos(root, tiny_model_dir, data_dir)
+    with HubStandIn(root) as server:
+        yield server
 
 
 def write_tiny_catalog(config_dir: Path, model_dir: Path, **overrides: object) -> Path:

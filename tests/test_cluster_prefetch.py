@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,12 @@ from harness.cluster.prefetch import human
 from harness.config import load_catalog
 
 from helpers.hub_standin import GSM8K_COMMIT as DATA_COMMIT
+from helpers.hub_standin import OFFLINE_ENV, HubStandIn, tiny_hub_spec
 from helpers.hub_standin import TINY_COMMIT as COMMIT
-from helpers.hub_standin import HubStandIn, publish_test_repos, tiny_hub_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 
 pytestmark = pytest.mark.slow  # subprocesses that import datasets and huggingface_hub (~1 min in all)
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, data_dir: Path) -> Iterator[HubStandIn]:
-    root = tmp_path_factory.mktemp("hub")
-    publish_test_repos(root, tiny_model_dir, data_dir)
-    with HubStandIn(root) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +40,7 @@ def config(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Pa
 
 
 def env_online(hub: HubStandIn) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in OFFLINE and k != "HARNESS_DATA_DIR"}
+    env = {k: v for k, v in os.environ.items() if k not in OFFLINE_ENV and k != "HARNESS_DATA_DIR"}
     return {**env, "HF_ENDPOINT": hub.url, "PYTHONPATH": str(ROOT)}
 
 
@@ -123,7 +113,7 @@ def test_second_prefetch_downloads_nothing(hub: HubStandIn, config: Path, prefet
 def test_the_cache_works_offline(config: Path, prefetched: dict, data_dir: Path) -> None:
     cache = prefetched["cache"]
     offline = {**{k: v for k, v in os.environ.items() if k != "HARNESS_DATA_DIR"}, "HF_HOME": str(cache / "hf"),
-               "HF_ENDPOINT": "http://127.0.0.1:9", "PYTHONPATH": str(ROOT), **dict.fromkeys(OFFLINE, "1")}
+               "HF_ENDPOINT": "http://127.0.0.1:9", "PYTHONPATH": str(ROOT), **dict.fromkeys(OFFLINE_ENV, "1")}
     script = (
         "import json\n"
         "from pathlib import Path\n"

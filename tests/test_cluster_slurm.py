@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,22 +28,13 @@ import yaml
 from harness.cluster.ray_cluster import port_for
 from harness.store.generations import complete_lines
 
-from helpers.hub_standin import HubStandIn, publish_test_repos, tiny_hub_spec
+from helpers.hub_standin import OFFLINE_ENV, HubStandIn, tiny_hub_spec
 from helpers.slurm import SlurmCluster
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")
 N_REQUESTS = 8 + 8 * 4  # gsm8k: 8 generations; arc_easy: 8 items x 4 choices (log-likelihood)
-
-
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path, data_dir: Path) -> Iterator[HubStandIn]:
-    root = tmp_path_factory.mktemp("hub")
-    publish_test_repos(root, tiny_model_dir, data_dir)
-    with HubStandIn(root) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +59,7 @@ def setup(hub: HubStandIn, tiny_model_dir: Path, tmp_path_factory: pytest.TempPa
     pair = configs / "pair.yaml"
     pair.write_text("name: pair\nmodels: [tiny-hub, tiny-llama]\ntasks: [gsm8k]\nlimit: 2\n")
     cache, cache2 = base / "cache", base / "cache2"
-    online = {k: v for k, v in os.environ.items() if k not in OFFLINE}
+    online = {k: v for k, v in os.environ.items() if k not in OFFLINE_ENV}
     for config, where in ((smoke, cache), (pp2, cache), (pair, cache2)):
         out = harness("prefetch", str(config), "--cache", str(where), env={**online, "HF_ENDPOINT": hub.url})
         assert out.returncode == 0, out.stdout + out.stderr
@@ -235,7 +225,7 @@ def test_submit_queue_cancel_resume_equals_plain_run(slurm: SlurmCluster, hub: H
     assert re.search(rf"tiny-hub × arc_easy\s+complete\s+job {job2}", final.stdout)
 
     # 7. Same leaderboard and samples as a plain `harness run` from the same offline cache.
-    offline = {**os.environ, **dict.fromkeys(OFFLINE, "1"), "HF_HOME": str(setup["cache"] / "hf")}
+    offline = {**os.environ, **dict.fromkeys(OFFLINE_ENV, "1"), "HF_HOME": str(setup["cache"] / "hf")}
     plain = harness("run", str(setup["smoke"]), "--results", str(tmp_path / "plain"), env=offline)
     assert plain.returncode == 0, plain.stderr[-2000:]
     assert leaderboard(results) == leaderboard(tmp_path / "plain")
