@@ -3,15 +3,7 @@
 "use strict";
 (() => {
   const DATA = JSON.parse(document.getElementById("report-data").textContent);
-  const h = (tag, attrs, ...children) => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "text") node.textContent = v; else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children) if (c !== null && c !== undefined) node.append(c);
-    return node;
-  };
+  const h = HarnessSamples.h;  // samples.js, loaded first
   const pct = v => v === null || v === undefined ? "–" : (100 * v).toFixed(1);
   const num = (v, d = 1) => v === null || v === undefined ? "–" : Number(v).toFixed(d);
   const short = (s, n = 12) => s ? String(s).slice(0, n) : "–";

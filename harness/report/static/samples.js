@@ -1,5 +1,6 @@
 /* Samples viewer: decodes a task's gzip+base64 payload on first use and shows its graded items.
-   Every model output is inserted as text (textContent), never as HTML. */
+   Every model output is inserted as text (textContent), never as HTML. `HarnessSamples.h` (the
+   element builder) is shared with report.js, which the report page loads after this file. */
 "use strict";
 const HarnessSamples = (() => {
   const PAGE = 25;
@@ -150,5 +151,5 @@ const HarnessSamples = (() => {
     render();
     return {show};
   }
-  return {mount};
+  return {mount, h};
 })();
