@@ -79,3 +79,21 @@ def test_kill_bench_on_the_fake_engine(tmp_path: Path, data_dir: Path, monkeypat
     assert got["requests"] == 40 and got["regenerated_twice"] == 0
     assert got["redone_beyond_unfinished"] == 0
     assert got["persisted_before_kill"] + got["regenerated_on_resume"] == 40
+
+
+def test_rounds_alternate_which_path_goes_first() -> None:
+    from harness.bench.throughput import _rounds
+
+    order: list[str] = []
+
+    def raw() -> float:
+        order.append("raw")
+        return 10.0
+
+    def harness(r: int) -> float:
+        order.append(f"harness{r}")
+        return 10.0
+
+    out = _rounds(raw, harness, 3)
+    assert order == ["raw", "harness0", "harness1", "raw", "raw", "harness2"]
+    assert len(out["raw_rounds"]) == len(out["harness_rounds"]) == 3

@@ -8,6 +8,7 @@ the other's work.
 
 from __future__ import annotations
 
+import functools
 import statistics
 import tempfile
 import time
@@ -23,11 +24,14 @@ from harness.store import RunDir
 
 
 def _rounds(raw: Callable[[], float], harness: Callable[[int], float], rounds: int) -> dict[str, Any]:
-    """Alternate raw and harness rounds; each returns its work units, timed here."""
+    """Alternate raw and harness rounds (raw first in even rounds, harness first in odd ones, so
+    neither always runs on the warmer machine); each call returns its work units, timed here."""
     raw_rates: list[float] = []
     harness_rates: list[float] = []
     for r in range(rounds):
-        for rates, call in ((raw_rates, raw), (harness_rates, lambda r=r: harness(r))):
+        pair: list[tuple[list[float], Callable[[], float]]] = [
+            (raw_rates, raw), (harness_rates, functools.partial(harness, r))]
+        for rates, call in pair if r % 2 == 0 else pair[::-1]:
             t0 = time.perf_counter()
             units = call()
             rates.append(units / (time.perf_counter() - t0))
