@@ -176,6 +176,12 @@ def too_long(req: GenRequest, max_model_len: int) -> GenResult:
     return GenResult("", "error", n, 0, 0.0, error=f"prompt has {n} tokens, max_model_len is {max_model_len}")
 
 
+def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """`text` up to its first stop string, and whether one was found."""
+    cut = min((text.find(s) for s in stops if s and s in text), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
 def split_trailing_space(context: str, continuation: str) -> tuple[str, str]:
     """Move trailing whitespace from the context to the continuation (as lm-eval does)."""
     n = len(context) - len(context.rstrip())

@@ -33,6 +33,7 @@ from harness.backends.base import (
     LLResult,
     Stopwatch,
     collect,
+    cut_at_stop,
     too_long,
 )
 from harness.errors import ModelLoadError
@@ -109,8 +110,7 @@ class FakeBackend:
         text = fake_answer(prompt, s.seed if s.temperature > 0 else None)
         if s.ignore_eos:
             text = (text * (s.max_new_tokens // max(len(text), 1) + 1))
-        cut = min((text.find(stop) for stop in s.stop if stop and stop in text), default=-1)
-        ids = self.tokenizer.encode(text[:cut] if cut >= 0 else text, add_special_tokens=False)
+        ids = self.tokenizer.encode(cut_at_stop(text, s.stop)[0], add_special_tokens=False)
         finish = "stop"  # at a stop string or at the end of the answer (EOS)
         if len(ids) > s.max_new_tokens:
             ids, finish = ids[: s.max_new_tokens], "length"

@@ -22,6 +22,7 @@ from harness.backends.base import (
     SamplingSettings,
     Stopwatch,
     collect,
+    cut_at_stop,
     ll_span,
     too_long,
 )
@@ -59,15 +60,16 @@ class HFBackend:
         if self.device == "cpu":
             self.model.to("cpu")
         self.model.eval()
+        # Every id generation stops at: the tokenizer's EOS and the generation config's (a list for
+        # chat models with an end-of-turn token).
+        config_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        eos = [self.tokenizer.eos_token_id, *(config_eos if isinstance(config_eos, list) else [config_eos])]
+        self.eos_ids = {i for i in eos if isinstance(i, int)}
         self.engine_info = {"engine": "hf", "device": self.device,
                             "dtype": str(self.model.dtype).removeprefix("torch."),
                             "generation": "greedy: left-padded batches; sampled: one request at a time",
                             "loglikelihood": "shared context, LM head at continuation positions"}
         self.skip_special_tokens = model.reasoning.format != "harmony"
-
-    def _stop_at(self, text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
-        cut = min((text.find(s) for s in stops if s and s in text), default=-1)
-        return (text[:cut], True) if cut >= 0 else (text, False)
 
     def stream_generate(self, requests: Sequence[tuple[str, GenRequest]]) -> Iterator[tuple[str, GenResult]]:
         """Greedy requests with the same settings but for their budgets run in left-padded batches:
@@ -96,14 +98,13 @@ class HFBackend:
         """Consecutive runs of `members` within `MAX_BATCH` rows and rows x (longest prompt +
         largest budget) tokens."""
         batch: list[tuple[str, GenRequest]] = []
-        prompt = budget = 0
         for kr in members:
-            p, n = max(prompt, len(kr[1].prompt_ids)), max(budget, kr[1].sampling.max_new_tokens)
-            if batch and (len(batch) >= self.MAX_BATCH or (len(batch) + 1) * (p + n) > self.batch_tokens):
+            rows = [req for _, req in batch] + [kr[1]]
+            width = max(len(r.prompt_ids) for r in rows) + max(r.sampling.max_new_tokens for r in rows)
+            if batch and (len(rows) > self.MAX_BATCH or len(rows) * width > self.batch_tokens):
                 yield batch
-                batch, p, n = [], len(kr[1].prompt_ids), kr[1].sampling.max_new_tokens
+                batch = []
             batch.append(kr)
-            prompt, budget = p, n
         if batch:
             yield batch
 
@@ -138,19 +139,11 @@ class HFBackend:
         return [self._finish(row[: r.sampling.max_new_tokens], r.sampling, pad if len(reqs) > 1 else None)
                 for row, r in zip(rows, reqs, strict=True)]
 
-    def _eos_ids(self) -> set[int]:
-        """Every id generation stops at: the tokenizer's EOS and the generation config's (a list
-        for chat models with an end-of-turn token)."""
-        ids = {self.tokenizer.eos_token_id}
-        config_eos = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
-        ids.update(config_eos if isinstance(config_eos, list) else [config_eos])
-        return {i for i in ids if isinstance(i, int)}
-
     def _finish(self, new: list[int], s: SamplingSettings, pad: int | None) -> tuple[str, str, int]:
         """Text, finish reason and new-token count of one generated row."""
         hit_eos = False
         if not s.ignore_eos:
-            cut = min((new.index(e) for e in self._eos_ids() if e in new), default=-1)
+            cut = min((new.index(e) for e in self.eos_ids if e in new), default=-1)
             if cut >= 0:
                 new, hit_eos = new[:cut], True
         if pad is not None and s.stop and not hit_eos:
@@ -158,7 +151,7 @@ class HFBackend:
             while new and new[-1] == pad:
                 new = new[:-1]
         text = self.tokenizer.decode(new, skip_special_tokens=self.skip_special_tokens)
-        text, hit_stop = self._stop_at(text, s.stop)
+        text, hit_stop = cut_at_stop(text, s.stop)
         finish = "stop" if (hit_eos or hit_stop or len(new) < s.max_new_tokens) else "length"
         return text, finish, len(new)
 
