@@ -64,8 +64,10 @@ def test_no_results_published_evidence_decides_where_it_can(real: tuple, no_runs
         else:
             assert v.verdict == "not_run" and v.estimate is None
     throne = next(v for v in verdicts if v.claim_id == "a4-open-touched-throne")
-    r1_minus_o1 = (79.8 - 79.2 + 71.5 - 75.7 + 97.3 - 96.4) / 3  # AIME 2024, GPQA Diamond, MATH-500
-    assert throne.verdict == "supported" and throne.estimate == pytest.approx(r1_minus_o1)
+    # AIME 2024, GPQA Diamond, MATH-500 (DeepSeek-R1 Table 4 / simple-evals), AIME 2025 (Qwen3 TR Table 11:
+    # R1 70.0, o1 79.2): R1 trails o1 by more than the 2-point margin once AIME 2025 is covered
+    r1_minus_o1 = (79.8 - 79.2 + 71.5 - 75.7 + 97.3 - 96.4 + 70.0 - 79.2) / 4
+    assert throne.verdict == "refuted" and throne.estimate == pytest.approx(r1_minus_o1)
 
 
 def test_reports_on_no_results_are_readable(real: tuple, no_runs: tuple) -> None:
