@@ -30,13 +30,12 @@ def engine_benchmarks(model_id: str, workloads: list[str], prompts: int | None, 
     from harness.bench import throughput
     from harness.bench import workloads as wl
     from harness.config import load_catalog
-    from harness.hardware import effective_dtype
+    from harness.hardware import effective_model
     from harness.weights import resolve
 
-    model = load_catalog().model(model_id)
-    weights = resolve(model)
-    dtype = effective_dtype(model, weights, on_gpu=False)
-    model = model.model_copy(update={"dtype": dtype.effective})
+    em = effective_model(load_catalog().model(model_id), on_gpu=False)
+    weights = resolve(em.spec, requested_dtype=em.requested_dtype)
+    model, dtype = em.spec, em.dtype
     t0 = time.perf_counter()
     backend = VLLMBackend(model, weights, EngineSettings())
     out: dict[str, Any] = {"model": model_id, "dtype": dtype.as_dict(), "rounds": rounds,

@@ -29,13 +29,12 @@ TASK = "arc_easy"
 
 def _model(model_id: str) -> Any:
     from harness.config import load_catalog
-    from harness.hardware import effective_dtype
+    from harness.hardware import effective_model
     from harness.weights import resolve
 
-    model = load_catalog().model(model_id)
-    weights = resolve(model)
-    dtype = effective_dtype(model, weights, on_gpu=False)
-    return model.model_copy(update={"dtype": dtype.effective}), weights, dtype.as_dict()
+    em = effective_model(load_catalog().model(model_id), on_gpu=False)
+    weights = resolve(em.spec, requested_dtype=em.requested_dtype)
+    return em.spec, weights, em.dtype.as_dict()
 
 
 def _accuracy(model: Any, items: list[Any], plan: Any, results: dict[str, LLResult]) -> dict[str, Any]:

@@ -45,12 +45,12 @@ def run_keys(model: ModelSpec, tasks: list[TaskSpec], limit: int | None, results
     from harness.runner import plan_task
     from harness.weights import resolve
 
-    weights = resolve(model)
-    effective, _ = effective_model(model, weights, on_gpu=detect_gpus() is not None)
+    em = effective_model(model, on_gpu=detect_gpus() is not None)
+    weights = resolve(em.spec, requested_dtype=em.requested_dtype)
     keys = {}
     for task in tasks:
         try:
-            keys[task.id] = plan_task(effective, task, weights, limit, results).run_key
+            keys[task.id] = plan_task(em.spec, task, weights, limit, results).run_key
         except HarnessError:
             continue  # the runner records this task's failure
     return keys

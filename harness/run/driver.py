@@ -17,7 +17,7 @@ from harness import provenance
 from harness.backends.base import Backend, EngineSettings, engine_info
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
-from harness.hardware import DtypeChoice, detect_gpus, effective_model, engine_settings_for
+from harness.hardware import detect_gpus, effective_model, engine_settings_for
 from harness.leaderboard import update_leaderboard
 from harness.records import RunManifest
 from harness.run.execute import execute
@@ -112,22 +112,20 @@ def _load(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings,
     return DataParallelBackend(model, weights, settings, groups)
 
 
-def _dtype_note(model: ModelSpec, choice: DtypeChoice) -> str:
-    return f"{model.id}: computing in {choice.effective} (config: {choice.requested}): {choice.reason}"
-
-
 def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, results: Path,
               settings: EngineSettings, progress: Progress,
               gpus: tuple[int, str] | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
-        settings = engine_settings_for(model, settings, gpus)
-        weights = resolve(model)
-        groups = data_parallel_groups(model, settings, gpus, spec.data_parallel)
+        # One meaning of the dtype from here on: the one the engine computes in. The fit check sizes
+        # it before any download; the run key, the manifest and the engine use it too.
+        em = effective_model(model, on_gpu=gpus is not None)
+        settings = engine_settings_for(em, settings, gpus)
+        weights = resolve(em.spec, requested_dtype=em.requested_dtype)
+        groups = data_parallel_groups(em.spec, settings, gpus, spec.data_parallel)
     except HarnessError as exc:
         return [failed(model.id, t.id, exc) for t in tasks]
-    # The dtype the engine computes in is part of the run's identity (and of its manifest).
-    effective, dtype = effective_model(model, weights, on_gpu=gpus is not None)
+    effective, dtype = em.spec, em.dtype
     plans: list[TaskPlan] = []
     for task in tasks:
         try:
@@ -143,8 +141,8 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
             plans.append(plan)
     if not plans:
         return outcomes
-    if dtype.reason:
-        progress.message(_dtype_note(model, dtype))
+    if em.note():
+        progress.message(em.note() or "")
     engines = f" × {len(groups)} engines (data parallel)" if groups else ""
     progress.message(f"loading {model.id} on {model.backend}{engines} …")
     try:
