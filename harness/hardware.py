@@ -91,6 +91,27 @@ def host_memory_gib() -> float:
     return min(limits) if limits else float("inf")
 
 
+@dataclass(frozen=True)
+class Machine:
+    """The machine a model's run is planned for: its GPUs, RAM, CPU and multi-node allocation.
+
+    Tests build stand-ins (a cpuinfo text, a RAM size); `Machine.here` describes this one. A field
+    left None is read from this machine when it is needed (`cpuinfo`: /proc/cpuinfo; `memory_gib`:
+    `host_memory_gib()`; `allocation`: the environment)."""
+
+    gpus: tuple[int, str] | None
+    memory_gib: float | None = None
+    cpuinfo: str | None = None
+    allocation: Allocation | None = None
+    cpu_dtype: str | None = None  # $HARNESS_CPU_DTYPE: the CPU compute dtype, forced
+
+    @classmethod
+    def here(cls, gpus: tuple[int, str] | None) -> Machine:
+        """This machine, with `gpus` as `detect_gpus()` found them."""
+        return cls(gpus=gpus, memory_gib=host_memory_gib(), allocation=current_allocation(),
+                   cpu_dtype=os.environ.get(CPU_DTYPE_ENV) or None)
+
+
 def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int = REFERENCE_GPUS_PER_NODE) -> str:
     """The plan on `gpu` nodes and the `harness submit` command that would run the model there."""
     plan = plan_model(model, [], gpu, gpus_per_node)

@@ -66,6 +66,7 @@ def test_run_refuses_before_any_download(monkeypatch: pytest.MonkeyPatch, tmp_pa
     exit 2 with the plan's float32 numbers, and the weights are never resolved (no fetch)."""
     import harness.hardware as hardware
     import harness.run.driver as driver
+    import harness.run.model_run as model_run
     from harness.cli import app
 
     monkeypatch.setenv(CPU_DTYPE_ENV, "float32")
@@ -78,7 +79,7 @@ def test_run_refuses_before_any_download(monkeypatch: pytest.MonkeyPatch, tmp_pa
         fetched.append(str(model))
         raise AssertionError("weights resolved before the fit check")
 
-    monkeypatch.setattr(driver, "resolve", no_fetch)
+    monkeypatch.setattr(model_run, "resolve", no_fetch)
     result = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "reasoning.yaml"), "--models",
                                       "llama-3.1-8b-instruct", "--tasks", "gsm8k", "--limit", "2",
                                       "--results", str(tmp_path / "r")])

@@ -17,17 +17,18 @@ from harness import provenance
 from harness.backends.base import Backend, EngineSettings, engine_info
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
-from harness.hardware import detect_gpus, effective_model, engine_settings_for
+from harness.hardware import Machine, detect_gpus
 from harness.leaderboard import update_leaderboard
 from harness.records import RunManifest
 from harness.run.execute import execute
-from harness.run.parallel import DeviceGroup, data_parallel_groups
+from harness.run.model_run import ModelRun, plan_model_run
+from harness.run.parallel import DeviceGroup
 from harness.run.progress import Outcome, Progress, failed
-from harness.run.requests import TaskPlan, build_items, plan_task
+from harness.run.requests import TaskPlan, build_items
 from harness.run.score import judge, score_task
 from harness.scoring import PlannedItem
 from harness.specs import ModelSpec, RunSpec, TaskSpec
-from harness.weights import ResolvedWeights, resolve
+from harness.weights import ResolvedWeights
 
 
 def now() -> str:
@@ -114,51 +115,50 @@ def _load(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings,
 
 def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, results: Path,
               settings: EngineSettings, progress: Progress,
-              gpus: tuple[int, str] | None = None) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+              gpus: tuple[int, str] | None = None, machine: Machine | None = None) -> list[Outcome]:
+    """Plan `model`'s run once (`plan_model_run`), then execute what is not complete yet."""
+    machine = machine or Machine.here(gpus)
     try:
-        # One meaning of the dtype from here on: the one the engine computes in. The fit check sizes
-        # it before any download; the run key, the manifest and the engine use it too.
-        em = effective_model(model, on_gpu=gpus is not None)
-        settings = engine_settings_for(em, settings, gpus)
-        weights = resolve(em.spec, requested_dtype=em.requested_dtype)
-        groups = data_parallel_groups(em.spec, settings, gpus, spec.data_parallel)
+        planned = plan_model_run(model, tasks, limit=spec.limit, results=results, engine=settings,
+                                 machine=machine, data_parallel=spec.data_parallel)
     except HarnessError as exc:
         return [failed(model.id, t.id, exc) for t in tasks]
-    effective, dtype = em.spec, em.dtype
+    return execute_model_run(planned, spec, results, progress)
+
+
+def execute_model_run(planned: ModelRun, spec: RunSpec, results: Path, progress: Progress) -> list[Outcome]:
+    """Load one engine (or one per data-parallel group) for a planned model run and run its tasks
+    that are not complete yet. One task's failure is recorded and the others go on."""
+    model = planned.model
+    outcomes = [failed(model.id, task_id, exc) for task_id, exc in planned.task_errors.items()]
     plans: list[TaskPlan] = []
-    for task in tasks:
-        try:
-            plan = plan_task(effective, task, weights, spec.limit, results)
-        except HarnessError as exc:
-            outcomes.append(failed(model.id, task.id, exc))
-            continue
+    for plan in planned.plans:
         if plan.run_dir.is_complete():
-            outcomes.append(Outcome(model.id, task.id, plan.run_key, "cached",
+            outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "cached",
                                     metrics=plan.run_dir.read_metrics()))
-            progress.message(f"{model.id} × {task.id}: already complete (run {plan.run_key})")
+            progress.message(f"{model.id} × {plan.task.id}: already complete (run {plan.run_key})")
         else:
             plans.append(plan)
+    order = {task_id: i for i, task_id in enumerate(planned.task_ids)}
+    outcomes.sort(key=lambda o: order.get(o.task, len(order)))  # the config's task order, as before
     if not plans:
         return outcomes
-    if em.note():
-        progress.message(em.note() or "")
-    engines = f" × {len(groups)} engines (data parallel)" if groups else ""
+    note = planned.effective.note()
+    if note:
+        progress.message(note)
+    engines = f" × {len(planned.groups)} engines (data parallel)" if planned.groups else ""
     progress.message(f"loading {model.id} on {model.backend}{engines} …")
     try:
-        backend = _load(effective, weights, settings, groups)
+        backend = _load(planned.spec, planned.weights, planned.engine, planned.groups)
     except HarnessError as exc:
         return outcomes + [failed(model.id, p.task.id, exc, p.run_key) for p in plans]
     device = provenance.describe_device()
-    run_settings = {"backend": model.backend, "limit": spec.limit, "chunk_size": spec.chunk_size,
-                    "dtype": dtype.as_dict(),
-                    "data_parallel": len(groups) if groups else 1,
-                    "engine": {k: v for k, v in settings.__dict__.items() if k != "extra"},
-                    "engine_info": engine_info(backend)}
+    run_settings = planned.run_settings(spec.chunk_size, engine_info(backend))
     try:
         for plan in plans:
             try:
-                outcomes.append(run_task(effective, backend, plan, weights, spec, run_settings, device, progress))
+                outcomes.append(run_task(planned.spec, backend, plan, planned.weights, spec, run_settings, device,
+                                         progress))
             except HarnessError as exc:
                 outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
             except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others
@@ -186,8 +186,8 @@ def run(spec: RunSpec, catalog: Catalog, *, models: list[str] | None = None, tas
     settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization,
                                           max_num_seqs=spec.max_num_seqs)
     outcomes: list[Outcome] = []
-    gpus = detect_gpus()
+    machine = Machine.here(detect_gpus())
     for model in model_specs:
-        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress, gpus))
+        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress, machine=machine))
     update_leaderboard(results)
     return outcomes
