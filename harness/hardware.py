@@ -16,6 +16,7 @@ from pathlib import Path
 from harness.backends.base import EngineSettings
 from harness.errors import InputError
 from harness.plan import GIB, GPUS, PlanError, cpu_memory_gib, cpu_weight_bytes, plan_model
+from harness.settings import current
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
 
@@ -43,11 +44,11 @@ class Allocation:
 
 def current_allocation() -> Allocation | None:
     """The multi-node allocation this process runs in, from the environment, or None."""
-    nodes, per_node = os.environ.get(ENV_NODES), os.environ.get(ENV_GPUS_PER_NODE)
-    address = os.environ.get(ENV_RAY_ADDRESS)
+    s = current()
+    nodes, per_node, address = s.allocation_nodes, s.allocation_gpus_per_node, s.ray_address
     if not (nodes and per_node and address):
         return None
-    return Allocation(int(nodes), int(per_node), address)
+    return Allocation(nodes, per_node, address)
 
 
 def detect_gpus() -> tuple[int, str] | None:
@@ -62,7 +63,7 @@ def detect_gpus() -> tuple[int, str] | None:
         name = torch.cuda.get_device_name(0).lower()
     except Exception:  # noqa: BLE001 - no usable CUDA means a CPU run
         return None
-    override = os.environ.get("HARNESS_GPU")
+    override = current().gpu
     if override:
         return count, override
     named = [k for k in GPUS if k.split("-")[0] in name]
@@ -105,11 +106,18 @@ class Machine:
     allocation: Allocation | None = None
     cpu_dtype: str | None = None  # $HARNESS_CPU_DTYPE: the CPU compute dtype, forced
 
+    def as_dict(self) -> dict[str, object]:
+        """The facts a manifest records (the cpuinfo text only as its relevant flags)."""
+        flags = sorted(cpu_flags(self.cpuinfo) & frozenset().union(*NATIVE_CPU_FLAGS.values()))
+        memory = round(self.memory_gib, 1) if self.memory_gib not in (None, float("inf")) else None
+        return {"gpus": list(self.gpus) if self.gpus else None, "memory_gib": memory,
+                "native_half_flags": flags, "allocation": self.allocation.__dict__ if self.allocation else None}
+
     @classmethod
     def here(cls, gpus: tuple[int, str] | None) -> Machine:
         """This machine, with `gpus` as `detect_gpus()` found them."""
         return cls(gpus=gpus, memory_gib=host_memory_gib(), allocation=current_allocation(),
-                   cpu_dtype=os.environ.get(CPU_DTYPE_ENV) or None)
+                   cpu_dtype=current().cpu_dtype)
 
 
 def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int = REFERENCE_GPUS_PER_NODE) -> str:
@@ -123,10 +131,10 @@ def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int =
             f"harness submit CONFIG --models {model.id} --gpu {gpu} --gpus-per-node {gpus_per_node}")
 
 
-def _check_cpu_fit(model: ModelSpec, memory_gib: float, gpu_model: ModelSpec) -> None:
+def _check_cpu_fit(model: ModelSpec, memory_gib: float, gpu_model: ModelSpec, kv_cache_gib: float) -> None:
     """`model` is the effective spec: its dtype is the one the CPU engine holds the weights in.
     `gpu_model` (the config's dtype, what a GPU computes in) is what the submit hint sizes."""
-    need = cpu_memory_gib(model)
+    need = cpu_memory_gib(model, kv_cache_gib)
     if need > memory_gib:
         weights = cpu_weight_bytes(model) / GIB
         raise PlanError(
@@ -153,7 +161,8 @@ def engine_settings_for(model: ModelSpec | EffectiveModel, base: EngineSettings,
     else:
         requested = model
     if gpus is None:
-        _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib, requested)
+        _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib, requested,
+                       current().cpu_kv_cache_gib)
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1
     elif gpus is None or not (model.backend == "vllm" or (model.endpoint and model.endpoint.managed)):
@@ -279,7 +288,7 @@ def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None = None, *,
     if on_gpu or model.backend == "fake" or external:  # a server elsewhere computes in what it was started with
         return DtypeChoice(model.dtype, model.dtype)
     if forced is None:
-        forced = os.environ.get(CPU_DTYPE_ENV) or None
+        forced = current().cpu_dtype
     return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=source_checkpoint_dtype(model, weights),
                      forced=forced)
 

@@ -312,7 +312,7 @@ class RunSpec(Spec):
     data_parallel: int | None = Field(
         None, ge=1, description="Engines per model, each on its own GPU group (None = as many as the GPUs allow; "
         "on CPU, 1)")
-    results: str = "results"
+    results: str | None = Field(None, description="Results directory (None = $HARNESS_RESULTS, else ./results)")
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="None = 0.9 on GPU, 0.3 on CPU"
     )

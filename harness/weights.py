@@ -31,7 +31,9 @@ class ResolvedWeights:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE_DIR", Path.home() / ".cache" / "harness"))
+    from harness.settings import current
+
+    return current().cache_dir
 
 
 def weights_hash(directory: Path) -> str:

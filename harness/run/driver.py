@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from harness.run.progress import Outcome, Progress, failed
 from harness.run.requests import TaskPlan, build_items
 from harness.run.score import judge, score_task
 from harness.scoring import PlannedItem
+from harness.settings import results_dir
 from harness.specs import ModelSpec, RunSpec, TaskSpec
 from harness.weights import ResolvedWeights
 
@@ -163,6 +165,8 @@ def execute_model_run(planned: ModelRun, spec: RunSpec, results: Path, progress:
                 outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
             except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others
                 msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                if planned.settings.debug:  # HARNESS_DEBUG: keep where it crashed, not just the last line
+                    msg += "\n" + traceback.format_exc().rstrip()
                 outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "failed", msg, exit_code=1))
             update_leaderboard(results)
     finally:
@@ -182,7 +186,7 @@ def run(spec: RunSpec, catalog: Catalog, *, models: list[str] | None = None, tas
         if limit <= 0:
             raise InputError(f"--limit must be a positive integer, got {limit}")
         spec = spec.model_copy(update={"limit": limit})
-    results = results or Path(spec.results)
+    results = results_dir(results, spec.results)
     settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization,
                                           max_num_seqs=spec.max_num_seqs)
     outcomes: list[Outcome] = []

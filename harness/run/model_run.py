@@ -20,6 +20,7 @@ from harness.errors import HarnessError
 from harness.hardware import EffectiveModel, Machine, effective_model, engine_settings_for
 from harness.run.parallel import DeviceGroup, data_parallel_groups
 from harness.run.requests import TaskPlan, plan_task
+from harness.settings import Settings, current
 from harness.specs import ModelSpec, TaskSpec
 from harness.weights import ResolvedWeights, resolve
 
@@ -40,6 +41,8 @@ class ModelRun:
     task_errors: dict[str, HarnessError] = field(default_factory=dict)
     limit: int | None = None
     task_ids: tuple[str, ...] = ()  # every task asked for, in the config's order
+    settings: Settings = field(default_factory=Settings)  # the HARNESS_* settings, resolved at planning
+    machine: Machine | None = None
 
     @property
     def spec(self) -> ModelSpec:
@@ -57,13 +60,15 @@ class ModelRun:
                 "dtype": self.effective.dtype.as_dict(),
                 "data_parallel": len(self.groups) if self.groups else 1,
                 "engine": {k: v for k, v in self.engine.__dict__.items() if k != "extra"},
-                "engine_info": engine_info}
+                "engine_info": engine_info, "settings": self.settings.as_dict(),
+                "machine": self.machine.as_dict() if self.machine else None}
 
 
 def plan_model_run(model: ModelSpec, tasks: Sequence[TaskSpec], *, limit: int | None, results: Path,
                    engine: EngineSettings, machine: Machine, data_parallel: int | None = None) -> ModelRun:
     """Plan `model` on `tasks` for `machine`. Raises HarnessError when the model itself cannot run
     here (it does not fit, its weights cannot be found): nothing has been downloaded then."""
+    resolved = current()  # once: the manifest records what this run saw
     em = effective_model(model, on_gpu=machine.gpus is not None, cpuinfo=machine.cpuinfo,
                          forced=machine.cpu_dtype)
     settings = engine_settings_for(em, engine, machine.gpus, memory_gib=machine.memory_gib,
@@ -78,4 +83,4 @@ def plan_model_run(model: ModelSpec, tasks: Sequence[TaskSpec], *, limit: int | 
         except HarnessError as exc:
             errors[task.id] = exc
     return ModelRun(model, em, settings, weights, groups, tuple(plans), errors, limit,
-                    tuple(t.id for t in tasks))
+                    tuple(t.id for t in tasks), resolved, machine)
