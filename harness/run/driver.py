@@ -24,10 +24,9 @@ from harness.records import RunManifest
 from harness.run.execute import execute
 from harness.run.model_run import ModelRun, plan_model_run
 from harness.run.parallel import DeviceGroup
+from harness.run.plans import TaskPlan
 from harness.run.progress import Outcome, Progress, failed
-from harness.run.requests import TaskPlan, build_items
-from harness.run.score import judge, score_task
-from harness.scoring import PlannedItem
+from harness.run.task_runner import runner_for
 from harness.settings import results_dir
 from harness.specs import ModelSpec, RunSpec, TaskSpec
 from harness.weights import ResolvedWeights
@@ -59,20 +58,12 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     old = plan.run_dir.read_manifest()
     if old is not None:
         manifest = manifest.model_copy(update={"started_at": old.started_at})
-    items: list[PlannedItem] = []
-    if plan.lm_eval is not None:
-        requests = plan.lm_eval.requests(model, backend.tokenizer)
-    else:
-        items, requests = build_items(model, plan, backend.tokenizer)
+    runner = runner_for(plan.task)
+    work, requests = runner.requests(model, plan, backend.tokenizer)
     manifest = manifest.model_copy(update={"n_requests": len(requests)})
     plan.run_dir.write_manifest(manifest)
-    cache = execute(backend, plan.run_dir, requests, progress, plan.task.id, fsync_every=spec.chunk_size)
-    gen_wall = plan.run_dir.generation_wall_s()
-    if plan.lm_eval is not None:
-        samples, metrics = plan.lm_eval.score(model, cache, plan.run_key, gen_wall)
-        scored = judge(model, plan.task, samples, metrics)
-    else:
-        scored = score_task(model, plan.task, plan.run_key, items, cache, gen_wall)
+    cache = execute(backend, plan.run_dir, dict(requests), progress, plan.task.id, fsync_every=spec.chunk_size)
+    scored = runner.score(model, plan, work, cache, plan.run_dir.generation_wall_s())
     plan.run_dir.write_samples(scored.samples)
     plan.run_dir.write_metrics(scored.metrics)
     wall = time.perf_counter() - started
