@@ -285,10 +285,12 @@ class TaskSpec(Spec):
 
     @model_validator(mode="after")
     def _choices_fit_the_answer_type(self) -> TaskSpec:
-        multiple_choice = self.answer_type in ("choice_letter", "likelihood_choice")
-        if not multiple_choice and self.choices is not None:
+        from harness.answer_types import ANSWER_TYPES
+
+        kind = ANSWER_TYPES[self.answer_type]
+        if not kind.multiple_choice and self.choices is not None:
             raise ValueError(f"answer_type '{self.answer_type}' has no choices; remove `choices`")
-        if self.answer_type == "text" and self.runner != "lm_eval":
+        if kind.grader is None and self.runner != "lm_eval":
             raise ValueError("answer_type 'text' is scored by lm-eval's own metrics; it needs runner: lm_eval")
         if self.runner == "lm_eval" and not self.lm_eval_task:
             raise ValueError("runner 'lm_eval' needs lm_eval_task (the lm-eval task or group name)")
