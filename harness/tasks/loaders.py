@@ -287,6 +287,21 @@ def belebele_official_doc(row: dict[str, Any], i: int) -> Doc:
     return belebele_doc(row["flores_passage"], row["question"], answers, int(row["correct_answer_num"]) - 1, str(i))
 
 
+def _belebele_file(f: Path) -> list[Doc]:
+    docs: list[Doc] = []
+    for lineno, row in enumerate(read_jsonl(f), 1):
+        if "flores_passage" in row:
+            docs.append(belebele_official_doc(row, len(docs)))
+            continue
+        for item in row.get("items", ()):
+            flags = [bool(a["correct"]) for a in item["answers"]]
+            if len(flags) != 4 or sum(flags) != 1:
+                raise _bad(f, f"line {lineno}: each question needs 4 answers, exactly one correct")
+            docs.append(belebele_doc(row["text"], item["question"], [a["text"] for a in item["answers"]],
+                                     flags.index(True), str(len(docs))))
+    return docs
+
+
 @register_loader("belebele_jsonl")
 def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     """Belebele JSON Lines: the official per-language file, or the mirror's regrouped format
@@ -295,16 +310,29 @@ def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     files, _ = _files(task, root)
     docs: list[Doc] = []
     for f in files:
-        for lineno, row in enumerate(read_jsonl(f), 1):
-            if "flores_passage" in row:
-                docs.append(belebele_official_doc(row, len(docs)))
-                continue
-            for item in row.get("items", ()):
-                flags = [bool(a["correct"]) for a in item["answers"]]
-                if len(flags) != 4 or sum(flags) != 1:
-                    raise _bad(f, f"line {lineno}: each question needs 4 answers, exactly one correct")
-                docs.append(belebele_doc(row["text"], item["question"], [a["text"] for a in item["answers"]],
-                                         flags.index(True), str(len(docs))))
+        docs += [Doc(**{**d.__dict__, "doc_id": str(len(docs) + i)}) for i, d in enumerate(_belebele_file(f))]
+    return TaskData(docs, docs)
+
+
+@register_loader("belebele_crosslingual")
+def load_belebele_crosslingual(task: TaskSpec, root: Path) -> TaskData:
+    """Cross-lingual Belebele: the passage in the first file's language, the question and answers in
+    the second's (e.g. an English passage, German questions). Belebele's languages hold the same 900
+    questions in the same order, so items pair by position; a count or a correct answer that differs
+    means the files are not parallel, and stops the load."""
+    files, _ = _files(task, root)
+    if len(files) != 2:
+        raise _bad(files[0], "belebele_crosslingual needs two files: [passage language, question language]")
+    passages, questions = _belebele_file(files[0]), _belebele_file(files[1])
+    if len(passages) != len(questions):
+        raise _bad(files[1], f"{len(questions)} questions for {len(passages)} passages in {files[0].name}: "
+                             "the files are not parallel")
+    docs = []
+    for p, q in zip(passages, questions, strict=True):
+        if p.gold != q.gold:
+            raise _bad(files[1], f"item {q.doc_id}: correct answer {q.gold}, but {p.gold} in {files[0].name}: "
+                                 "the files are not parallel")
+        docs.append(Doc(**{**q.__dict__, "passage": p.passage}))
     return TaskData(docs, docs)
 
 
