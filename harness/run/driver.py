@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import provenance
+from harness.backends import registry
 from harness.backends.base import Backend, EngineSettings, engine_info
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
@@ -79,22 +80,8 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
 
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
-    """The model's backend (`vllm`, `hf`, `openai` or `fake`), loaded in this process."""
-    if model.backend == "openai":
-        from harness.backends.openai_backend import OpenAIBackend
-
-        return OpenAIBackend(model, weights, settings)
-    if model.backend == "hf":
-        from harness.backends.hf_backend import HFBackend
-
-        return HFBackend(model, weights, settings)
-    if model.backend == "fake":
-        from harness.backends.fake import FakeBackend
-
-        return FakeBackend(model, weights, settings)
-    from harness.backends.vllm_backend import VLLMBackend
-
-    return VLLMBackend(model, weights, settings)
+    """The model's backend, loaded in this process (`harness.backends.registry`)."""
+    return registry.load_backend(model, weights, settings)
 
 
 def _load(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings,
