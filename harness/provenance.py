@@ -33,7 +33,8 @@ _DESCRIPTIVE_MODEL_FIELDS = {
     "base_model", "context_length", "cpu_runnable", "notes", "tensor_parallel_size",
     "pipeline_parallel_size",
 }
-_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include"}
+# `year` names items (AIME ids); the items themselves are in the run key through the data hash.
+_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include", "year"}
 # Added after runs were recorded: left out while unset, so the run keys of earlier tasks stay the same.
 _LATER_TASK_FIELDS = ("lm_eval_config_hash",)
 # Endpoint fields that say where and how fast a server is reached, not what it answers. The

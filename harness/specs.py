@@ -280,6 +280,7 @@ class TaskSpec(Spec):
     max_new_tokens: int | None = Field(None, gt=0, description="Cap for non-reasoning models")
     reasoning_max_new_tokens: int | None = Field(None, gt=0, description="Budget for reasoning models")
     samples: int | None = Field(None, ge=1, description="k samples per item (AIME); overrides model")
+    year: int | None = Field(None, ge=1900, le=2100, description="Contest year, where item ids carry it (AIME)")
     stop: list[str] = Field(default_factory=list, description="Stop strings for base-model prompts")
     version: int = Field(1, ge=1, description="Bump when prompts or grading change")
 

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.errors import DataMissingError
+from harness.errors import DataMissingError, InputError
 from harness.specs import TaskSpec
 from harness.tasks.base import Doc, TaskData, register_loader
 from harness.tasks.prompts import GSM8K_COT_EXEMPLARS, MINERVA_MATH_EXEMPLARS
@@ -131,6 +131,14 @@ def aime_key(doc_id: str) -> tuple[str, int, int]:
     return year, len(part), int(number)
 
 
+def contest_year(task: TaskSpec) -> str:
+    """The task spec's `year` (AIME item ids carry it); a task without one is a spec error."""
+    if task.year is None:
+        raise InputError(f"task '{task.id}': its items are named by contest year, and the spec has no `year`",
+                         "add `year: 2024` (the contest's year) to the task YAML")
+    return str(task.year)
+
+
 def aime_doc(row: dict[str, Any], year: str, index: int) -> Doc:
     """One AIME problem; doc_id `2024-I-1` (year, contest, number), gold without zero padding."""
     fields = {k.lower(): v for k, v in row.items()}
@@ -151,10 +159,8 @@ def aime_doc(row: dict[str, Any], year: str, index: int) -> Doc:
 def load_aime(task: TaskSpec, root: Path) -> TaskData:
     """AIME JSON Lines (Qwen2.5-Math's aime24, evalchemy's aime25), ordered I-1..I-15, II-1..II-15."""
     files, _ = _files(task, root)
-    docs = []
-    for f in files:
-        year = "20" + re.search(r"aime(\d\d)", f.name).group(1)  # type: ignore[union-attr]
-        docs += [aime_doc(r, year, i) for i, r in enumerate(read_jsonl(f))]
+    year = contest_year(task)
+    docs = [aime_doc(r, year, i) for f in files for i, r in enumerate(read_jsonl(f))]
     return TaskData(sorted(docs, key=lambda d: aime_key(d.doc_id)))
 
 
