@@ -8,7 +8,6 @@ Set HARNESS_DEBUG=1 to see tracebacks.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,10 +29,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigArg = Annotated[Path, typer.Argument(help="Run config, e.g. configs/smoke.yaml")]
 ResultsOpt = Annotated[
-    Path | None, typer.Option("--results", help="Results directory (default: the config's `results`)")
+    Path | None, typer.Option("--results", help="Results directory (default: the config's `results`, else "
+                              "$HARNESS_RESULTS, else ./results)")
 ]
 GpuOpt = Annotated[str, typer.Option("--gpu", help="GPU type: h100-80gb, h200-141gb, a100-80gb, …")]
 GpusPerNodeOpt = Annotated[int, typer.Option("--gpus-per-node", min=1, help="GPUs per node")]
+
+
+def _debug() -> bool:
+    from harness.settings import current
+
+    return current().debug
+
+
+def results_dir_for(explicit: Path | None, configured: str | None = None) -> Path:
+    from harness.settings import results_dir
+
+    return results_dir(explicit, configured)
 
 
 def err(text: str) -> None:
@@ -48,7 +60,7 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except HarnessError as exc:
-            if os.environ.get("HARNESS_DEBUG"):
+            if _debug():
                 raise
             err(exc.one_line())
             raise typer.Exit(exc.exit_code) from None
@@ -74,7 +86,7 @@ def rebuild_report(results: Path, verdicts: Any = None, catalog: Any = None) -> 
     try:
         return f"report: {build_report(results, verdicts=verdicts, catalog=catalog).path}"
     except Exception as exc:  # noqa: BLE001 - the command's own results are already on disk
-        if os.environ.get("HARNESS_DEBUG"):
+        if _debug():
             raise
         text = exc.one_line() if isinstance(exc, HarnessError) else f"{type(exc).__name__}: {exc}"
         return f"report: not rebuilt ({text}); run `harness report --results {results}`"
@@ -122,7 +134,7 @@ def run(
     with RichProgress() as progress:
         outcomes = run_all(spec, catalog, models=split_ids(models), tasks=split_ids(tasks),
                            limit=limit, results=results, progress=progress)
-    results_dir = results or Path(spec.results)
+    results_dir = results_dir_for(results, spec.results)
     failed = [o for o in outcomes if o.status == "failed"]
     for o in outcomes:
         if o.status == "failed":
@@ -208,7 +220,7 @@ def grade(
     except (HarnessError, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001  (a bug must not cost the user a traceback; output so far is kept)
-        if os.environ.get("HARNESS_DEBUG"):
+        if _debug():
             raise
         err(f"grading failed: {type(exc).__name__}: {exc} (lines written so far are kept; HARNESS_DEBUG=1 shows why)")
         raise typer.Exit(1) from None
@@ -231,7 +243,7 @@ def grade(
 @guarded
 def claims(
     claims_file: Annotated[Path, typer.Option("--claims", help="Claims ledger")] = Path("seeds/claims.yaml"),
-    results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results"),
+    results: ResultsOpt = None,
     plan_only: Annotated[bool, typer.Option("--plan", help="Print runs still needed and their GPU plan")] = False,
     gpu: GpuOpt = "h100-80gb",
     gpus_per_node: GpusPerNodeOpt = 8,
@@ -243,6 +255,8 @@ def claims(
     """
     from harness.claims import evaluate, load_ledger, plan_missing, summary_lines, write_reports
     from harness.config import load_catalog
+
+    results = results_dir_for(results)
 
     catalog = load_catalog()
     ledger = load_ledger(claims_file, catalog)
@@ -262,8 +276,9 @@ def claims(
 
 @app.command()
 @guarded
-def leaderboard(results: Annotated[Path, typer.Option("--results")] = Path("results")) -> None:
+def leaderboard(results: ResultsOpt = None) -> None:
     """Rebuild results/leaderboard.csv from the run records (no GPU needed)."""
+    results = results_dir_for(results)
     from harness.leaderboard import rebuild_leaderboard
 
     path, problems, notes = rebuild_leaderboard(results)
@@ -275,7 +290,7 @@ def leaderboard(results: Annotated[Path, typer.Option("--results")] = Path("resu
 @app.command()
 @guarded
 def report(
-    results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results"),
+    results: ResultsOpt = None,
     out: Annotated[Path | None, typer.Option("--out", help="Report file (default: <results>/report.html)")] = None,
     claims_file: Annotated[
         Path | None, typer.Option("--claims", help="Claims ledger (default: seeds/claims.yaml)")
@@ -285,6 +300,8 @@ def report(
 ) -> None:
     """One self-contained HTML report from the records (claims, leaderboard, heatmaps, samples, provenance)."""
     from harness.errors import InputError
+
+    results = results_dir_for(results)
     from harness.report import build_report
 
     if not results.is_dir():
@@ -377,8 +394,9 @@ def submit(
 
 @app.command()
 @guarded
-def status(results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results")) -> None:
+def status(results: ResultsOpt = None) -> None:
     """One line per submitted model × task: queued, running (progress), complete or failed; exit 0 if all complete."""
+    results = results_dir_for(results)
     from harness.cluster.status import status as job_status
 
     text, code = job_status(results)

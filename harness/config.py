@@ -7,7 +7,6 @@ a list under `tasks:`), and run configs such as `configs/smoke.yaml` naming mode
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,9 +26,11 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 def default_config_dir() -> Path:
     """`$HARNESS_CONFIG_DIR`, else `./configs`, else the checkout's `configs/`."""
-    env = os.environ.get("HARNESS_CONFIG_DIR")
+    from harness.settings import current
+
+    env = current().config_dir
     if env:
-        return Path(env)
+        return env
     cwd = Path.cwd() / "configs"
     if (cwd / "models").is_dir():
         return cwd
@@ -179,8 +180,10 @@ def load_catalog(config_dir: Path | None = None) -> Catalog:
 
 def catalog_for(run_config: Path) -> Catalog:
     """The catalog beside a run config (configs/x.yaml → configs/), else the default one."""
+    from harness.settings import current
+
     sibling = run_config.resolve().parent
-    if (sibling / "models").is_dir() and not os.environ.get("HARNESS_CONFIG_DIR"):
+    if (sibling / "models").is_dir() and current().config_dir is None:
         return load_catalog(sibling)
     return load_catalog()
 

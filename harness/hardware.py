@@ -16,6 +16,7 @@ from pathlib import Path
 from harness.backends.base import EngineSettings
 from harness.errors import InputError
 from harness.plan import GIB, GPUS, PlanError, cpu_memory_gib, cpu_weight_bytes, plan_model
+from harness.settings import current
 from harness.specs import ModelSpec
 from harness.weights import ResolvedWeights
 
@@ -43,11 +44,11 @@ class Allocation:
 
 def current_allocation() -> Allocation | None:
     """The multi-node allocation this process runs in, from the environment, or None."""
-    nodes, per_node = os.environ.get(ENV_NODES), os.environ.get(ENV_GPUS_PER_NODE)
-    address = os.environ.get(ENV_RAY_ADDRESS)
+    s = current()
+    nodes, per_node, address = s.allocation_nodes, s.allocation_gpus_per_node, s.ray_address
     if not (nodes and per_node and address):
         return None
-    return Allocation(int(nodes), int(per_node), address)
+    return Allocation(nodes, per_node, address)
 
 
 def detect_gpus() -> tuple[int, str] | None:
@@ -62,7 +63,7 @@ def detect_gpus() -> tuple[int, str] | None:
         name = torch.cuda.get_device_name(0).lower()
     except Exception:  # noqa: BLE001 - no usable CUDA means a CPU run
         return None
-    override = os.environ.get("HARNESS_GPU")
+    override = current().gpu
     if override:
         return count, override
     named = [k for k in GPUS if k.split("-")[0] in name]
@@ -91,6 +92,34 @@ def host_memory_gib() -> float:
     return min(limits) if limits else float("inf")
 
 
+@dataclass(frozen=True)
+class Machine:
+    """The machine a model's run is planned for: its GPUs, RAM, CPU and multi-node allocation.
+
+    Tests build stand-ins (a cpuinfo text, a RAM size); `Machine.here` describes this one. A field
+    left None is read from this machine when it is needed (`cpuinfo`: /proc/cpuinfo; `memory_gib`:
+    `host_memory_gib()`; `allocation`: the environment)."""
+
+    gpus: tuple[int, str] | None
+    memory_gib: float | None = None
+    cpuinfo: str | None = None
+    allocation: Allocation | None = None
+    cpu_dtype: str | None = None  # $HARNESS_CPU_DTYPE: the CPU compute dtype, forced
+
+    def as_dict(self) -> dict[str, object]:
+        """The facts a manifest records (the cpuinfo text only as its relevant flags)."""
+        flags = sorted(cpu_flags(self.cpuinfo) & frozenset().union(*NATIVE_CPU_FLAGS.values()))
+        memory = round(self.memory_gib, 1) if self.memory_gib not in (None, float("inf")) else None
+        return {"gpus": list(self.gpus) if self.gpus else None, "memory_gib": memory,
+                "native_half_flags": flags, "allocation": self.allocation.__dict__ if self.allocation else None}
+
+    @classmethod
+    def here(cls, gpus: tuple[int, str] | None) -> Machine:
+        """This machine, with `gpus` as `detect_gpus()` found them."""
+        return cls(gpus=gpus, memory_gib=host_memory_gib(), allocation=current_allocation(),
+                   cpu_dtype=current().cpu_dtype)
+
+
 def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int = REFERENCE_GPUS_PER_NODE) -> str:
     """The plan on `gpu` nodes and the `harness submit` command that would run the model there."""
     plan = plan_model(model, [], gpu, gpus_per_node)
@@ -102,27 +131,38 @@ def submit_hint(model: ModelSpec, gpu: str = REFERENCE_GPU, gpus_per_node: int =
             f"harness submit CONFIG --models {model.id} --gpu {gpu} --gpus-per-node {gpus_per_node}")
 
 
-def _check_cpu_fit(model: ModelSpec, memory_gib: float) -> None:
-    need = cpu_memory_gib(model)
+def _check_cpu_fit(model: ModelSpec, memory_gib: float, gpu_model: ModelSpec, kv_cache_gib: float) -> None:
+    """`model` is the effective spec: its dtype is the one the CPU engine holds the weights in.
+    `gpu_model` (the config's dtype, what a GPU computes in) is what the submit hint sizes."""
+    need = cpu_memory_gib(model, kv_cache_gib)
     if need > memory_gib:
         weights = cpu_weight_bytes(model) / GIB
         raise PlanError(
             f"model '{model.id}' does not fit this machine: no GPU, and a CPU run needs ~{need:.0f} GiB of RAM "
-            f"({weights:.0f} GiB weights for {model.params_b:g}B params + KV cache + runtime), "
-            f"{memory_gib:.0f} GiB here", submit_hint(model))
+            f"({weights:.0f} GiB weights for {model.params_b:g}B params in {model.dtype} + KV cache + runtime), "
+            f"{memory_gib:.0f} GiB here", submit_hint(gpu_model))
 
 
-def engine_settings_for(model: ModelSpec, base: EngineSettings, gpus: tuple[int, str] | None, *,
+def engine_settings_for(model: ModelSpec | EffectiveModel, base: EngineSettings, gpus: tuple[int, str] | None, *,
                         memory_gib: float | None = None, allocation: Allocation | None = None) -> EngineSettings:
     """Tensor/pipeline parallelism: the spec's pins, else `harness plan`'s layout on these GPUs.
+
+    `model` is best an `EffectiveModel` (`effective_model`): a CPU run is sized in the dtype the
+    engine computes in, not the one the config asked for. A bare spec is sized as it stands.
 
     Raises PlanError before any weights load when the model cannot fit what is here: without GPUs
     the CPU RAM (`memory_gib`, default: this machine's), with GPUs the visible ones plus, for a
     multi-node layout, the Ray allocation (`allocation`, default: from the environment).
     """
     alloc = allocation or current_allocation()
+    if isinstance(model, EffectiveModel):
+        requested = model.spec.model_copy(update={"dtype": model.requested_dtype})
+        model = model.spec
+    else:
+        requested = model
     if gpus is None:
-        _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib)
+        _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib, requested,
+                       current().cpu_kv_cache_gib)
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1
     elif gpus is None or not (model.backend == "vllm" or (model.endpoint and model.endpoint.managed)):
@@ -225,22 +265,61 @@ def checkpoint_dtype(location: str) -> str | None:
     return value if value in ("float32", "bfloat16", "float16") else None
 
 
-def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
-                    cpuinfo: str | None = None) -> DtypeChoice:
-    """The dtype `model` computes in here: its spec's on GPUs, the CPU's best match on CPUs."""
+def source_checkpoint_dtype(model: ModelSpec, weights: ResolvedWeights | None = None) -> str | None:
+    """The checkpoint's dtype, known before any download: a local folder's config.json, the dtype a
+    GGUF package is converted to (`harness.weights`), or the resolved folder's config when given.
+    A Hub checkpoint's is unknown until it is fetched (None: the engine decides `auto`)."""
+    if weights is not None and weights.location and Path(weights.location).is_dir():
+        return checkpoint_dtype(weights.location)
+    if model.source.type == "local":
+        return checkpoint_dtype(str(Path(model.source.path or "").expanduser()))
+    if model.source.type == "gguf":
+        return "float32" if model.dtype in ("auto", "float32") else model.dtype
+    return None
+
+
+def effective_dtype(model: ModelSpec, weights: ResolvedWeights | None = None, *, on_gpu: bool,
+                    cpuinfo: str | None = None, forced: str | None = None) -> DtypeChoice:
+    """The dtype `model` computes in here: its spec's on GPUs, the CPU's best match on CPUs.
+
+    Needs no download (`weights` is optional): the fit check sizes this dtype before any fetch.
+    `forced` defaults to $HARNESS_CPU_DTYPE."""
     external = model.backend == "openai" and not (model.endpoint and model.endpoint.managed)
     if on_gpu or model.backend == "fake" or external:  # a server elsewhere computes in what it was started with
         return DtypeChoice(model.dtype, model.dtype)
-    ckpt = checkpoint_dtype(weights.location) if weights is not None else None
-    return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=ckpt,
-                     forced=os.environ.get(CPU_DTYPE_ENV) or None)
+    if forced is None:
+        forced = current().cpu_dtype
+    return cpu_dtype(model.dtype, cpu_flags(cpuinfo), checkpoint_dtype=source_checkpoint_dtype(model, weights),
+                     forced=forced)
 
 
-def effective_model(model: ModelSpec, weights: ResolvedWeights | None, *, on_gpu: bool,
-                    cpuinfo: str | None = None) -> tuple[ModelSpec, DtypeChoice]:
-    """The spec a run uses (and hashes into its run key): `model` with the dtype it computes in.
+@dataclass(frozen=True)
+class EffectiveModel:
+    """A model as this machine runs it. `spec` carries the dtype the engine computes in, and is what
+    the fit check sizes, the run key hashes, the manifest records and the engine loads; `dtype`
+    records the choice. The dtype the config asked for survives only as `requested_dtype`, for what
+    must not depend on the machine (the GGUF conversion and its cache folder, `harness.weights`)."""
+
+    spec: ModelSpec
+    dtype: DtypeChoice
+
+    @property
+    def requested_dtype(self) -> str:
+        return self.dtype.requested
+
+    def note(self) -> str | None:
+        """One line saying why the engine computes in another dtype than the config's, or None."""
+        if not self.dtype.reason:
+            return None
+        return (f"{self.spec.id}: computing in {self.dtype.effective} (config: {self.dtype.requested}): "
+                f"{self.dtype.reason}")
+
+
+def effective_model(model: ModelSpec, weights: ResolvedWeights | None = None, *, on_gpu: bool,
+                    cpuinfo: str | None = None, forced: str | None = None) -> EffectiveModel:
+    """`model` with the dtype it computes in on this machine (see `EffectiveModel`).
 
     Code that recomputes run keys (status, resubmission) must call this with `on_gpu` true for runs
     that execute on GPUs, whatever machine it runs on itself."""
-    choice = effective_dtype(model, weights, on_gpu=on_gpu, cpuinfo=cpuinfo)
-    return model.model_copy(update={"dtype": choice.effective}), choice
+    choice = effective_dtype(model, weights, on_gpu=on_gpu, cpuinfo=cpuinfo, forced=forced)
+    return EffectiveModel(model.model_copy(update={"dtype": choice.effective}), choice)

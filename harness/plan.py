@@ -32,6 +32,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from harness.answer_types import answer_type
 from harness.errors import InputError
 from harness.specs import Architecture, ModelSpec, TaskSpec
 
@@ -232,7 +233,7 @@ def prompt_tokens(model: ModelSpec, task: TaskSpec) -> int:
 
 def max_new_tokens(model: ModelSpec, task: TaskSpec) -> int:
     """Generation budget: reasoning models use the task's reasoning budget, others its cap."""
-    if task.answer_type == "likelihood_choice":
+    if answer_type(task.answer_type).likelihood:
         return 0
     if model.kind == "reasoning":
         return task.reasoning_max_new_tokens or model.generation.max_new_tokens
@@ -249,7 +250,7 @@ def mean_output_tokens(model: ModelSpec, task: TaskSpec) -> float:
 
 def sequence_length(model: ModelSpec, task: TaskSpec) -> int:
     """Longest sequence a request of this task can reach, capped at the model's max_model_len."""
-    extra = LIKELIHOOD_CHOICE_TOKENS if task.answer_type == "likelihood_choice" else 0
+    extra = LIKELIHOOD_CHOICE_TOKENS if answer_type(task.answer_type).likelihood else 0
     return min(prompt_tokens(model, task) + extra + max_new_tokens(model, task), model.max_model_len)
 
 
@@ -271,7 +272,7 @@ def estimate_gpu_hours(model: ModelSpec, task: TaskSpec, gpu: GPUType, tp: int, 
     flops_per_s = tp * pp * gpu.bf16_tflops * 1e12 * MFU
     samples = task.samples or model.generation.samples
     prompt = prompt_tokens(model, task)
-    if task.answer_type == "likelihood_choice":
+    if answer_type(task.answer_type).likelihood:
         prompt += LIKELIHOOD_CHOICE_TOKENS
     prefill_s = items * prompt * 2 * active / flops_per_s
     output = mean_output_tokens(model, task)

@@ -1,4 +1,15 @@
-"""Run identity and provenance: what can change a number, and where a number came from."""
+"""Run identity and provenance: what can change a number, and where a number came from.
+
+One source of run identity: `answer_fields` (the fields of a spec that can change an answer).
+Everything that compares runs derives from it:
+- `run_key`  — the identity of a planned run (model and task answer fields, weights and data
+  hashes, limit, sampling, package versions): the run folder's name, computed once per task by
+  `harness.run.model_run.plan_model_run`;
+- `spec_key` — the part of it known before any download (answer fields and limit): what
+  `harness submit` compares to skip pairs already queued, running or complete;
+- `same_answers` — whether a recorded spec and a current one differ in anything that changes
+  answers: what the results reader uses to flag stale evidence.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +33,8 @@ _DESCRIPTIVE_MODEL_FIELDS = {
     "base_model", "context_length", "cpu_runnable", "notes", "tensor_parallel_size",
     "pipeline_parallel_size",
 }
-_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include"}
+# `year` names items (AIME ids); the items themselves are in the run key through the data hash.
+_DESCRIPTIVE_TASK_FIELDS = {"name", "suite", "group", "lm_eval_task", "items", "choices", "lm_eval_include", "year"}
 # Added after runs were recorded: left out while unset, so the run keys of earlier tasks stay the same.
 _LATER_TASK_FIELDS = ("lm_eval_config_hash",)
 # Endpoint fields that say where and how fast a server is reached, not what it answers. The
@@ -112,6 +124,18 @@ def run_key(
             "packages": packages if packages is not None else package_versions(),
         }
     )
+
+
+def spec_key(model: ModelSpec, task: TaskSpec, limit: int | None) -> str:
+    """The part of a run's identity known before weights and data are fetched (see the module doc)."""
+    payload = {"m": model_identity(model, None), "t": task_identity(task, {}), "limit": limit}
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def same_answers(then: ModelSpec | TaskSpec, now: ModelSpec | TaskSpec) -> bool:
+    """Whether two specs agree in every field that can change an answer."""
+    return answer_fields(then) == answer_fields(now)
 
 
 def request_key(prompt_identity: str, sampling: dict[str, Any], sample_idx: int, extra: str = "") -> str:

@@ -7,6 +7,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
+from harness.answer_types import answer_type
 from harness.records import GenerationRecord, MetricRecord, SampleRecord
 from harness.specs import ModelSpec, TaskSpec
 from harness.tasks.base import Doc, Prompt
@@ -45,7 +46,8 @@ def grade_item(
             **base, response="", extracted=None, correct=False, score=0.0, ungradable=True,
             finish_reason="error", prompt_tokens=failed.prompt_tokens, sampling=failed.sampling, error=failed.error,
         )
-    if task.answer_type == "likelihood_choice":
+    kind = answer_type(task.answer_type)
+    if kind.likelihood:
         logprobs = [g.logprob if g.logprob is not None else -math.inf for g in gens]
         best = max(range(len(logprobs)), key=lambda i: logprobs[i])
         letter = LETTERS[best]
@@ -67,7 +69,7 @@ def grade_item(
     # An endpoint that returned the reasoning apart (reasoning_content) left the answer alone in `text`.
     split = gen.reasoning is not None
     g = grade(
-        task.answer_type, response, item.doc.gold, language=task.language,
+        kind.grader or task.answer_type, response, item.doc.gold, language=task.language,
         reasoning_format="none" if split else model.reasoning.format,
         think_in_prompt=model.reasoning.think_in_prompt and not split, choices=item.doc.choices,
         prompt=item.prompt_text,
@@ -113,13 +115,13 @@ def metrics_for(
     Log-likelihood tasks report `acc` and `acc_norm` (per-character normalised), as lm-eval does.
     `tokens_per_s` is generated tokens per engine second (log-likelihood tasks: scored tokens).
     """
-    likelihood = task.answer_type == "likelihood_choice"
+    kind = answer_type(task.answer_type)
     out_tokens = [s.output_tokens for s in samples]
-    tokens = sum(s.prompt_tokens for s in samples) if likelihood else sum(out_tokens)
-    variants: list[tuple[str, list[SampleRecord]]] = [("acc" if likelihood else "accuracy", samples)]
-    if likelihood:
-        normed = [s.model_copy(update={"score": float(bool(s.correct_norm))}) for s in samples]
-        variants.append(("acc_norm", normed))
+    tokens = sum(s.prompt_tokens for s in samples) if kind.likelihood else sum(out_tokens)
+    # One variant per metric name of the answer type: `acc_norm` scores the per-character choice.
+    normed = ([s.model_copy(update={"score": float(bool(s.correct_norm))}) for s in samples]
+              if "acc_norm" in kind.metrics else samples)
+    variants = [(name, normed if name == "acc_norm" else samples) for name in kind.metrics]
     out = []
     for name, recs in variants:
         means = item_means(recs)

@@ -283,15 +283,18 @@ class TaskSpec(Spec):
     max_new_tokens: int | None = Field(None, gt=0, description="Cap for non-reasoning models")
     reasoning_max_new_tokens: int | None = Field(None, gt=0, description="Budget for reasoning models")
     samples: int | None = Field(None, ge=1, description="k samples per item (AIME); overrides model")
+    year: int | None = Field(None, ge=1900, le=2100, description="Contest year, where item ids carry it (AIME)")
     stop: list[str] = Field(default_factory=list, description="Stop strings for base-model prompts")
     version: int = Field(1, ge=1, description="Bump when prompts or grading change")
 
     @model_validator(mode="after")
     def _choices_fit_the_answer_type(self) -> TaskSpec:
-        multiple_choice = self.answer_type in ("choice_letter", "likelihood_choice")
-        if not multiple_choice and self.choices is not None:
+        from harness.answer_types import ANSWER_TYPES
+
+        kind = ANSWER_TYPES[self.answer_type]
+        if not kind.multiple_choice and self.choices is not None:
             raise ValueError(f"answer_type '{self.answer_type}' has no choices; remove `choices`")
-        if self.answer_type == "text" and self.runner != "lm_eval":
+        if kind.grader is None and self.runner != "lm_eval":
             raise ValueError("answer_type 'text' is scored by lm-eval's own metrics; it needs runner: lm_eval")
         if self.runner == "lm_eval" and not self.lm_eval_task:
             raise ValueError("runner 'lm_eval' needs lm_eval_task (the lm-eval task or group name)")
@@ -315,7 +318,7 @@ class RunSpec(Spec):
     data_parallel: int | None = Field(
         None, ge=1, description="Engines per model, each on its own GPU group (None = as many as the GPUs allow; "
         "on CPU, 1)")
-    results: str = "results"
+    results: str | None = Field(None, description="Results directory (None = $HARNESS_RESULTS, else ./results)")
     gpu_memory_utilization: float | None = Field(
         None, gt=0.0, le=1.0, description="None = 0.9 on GPU, 0.3 on CPU"
     )

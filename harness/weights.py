@@ -31,7 +31,9 @@ class ResolvedWeights:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE_DIR", Path.home() / ".cache" / "harness"))
+    from harness.settings import current
+
+    return current().cache_dir
 
 
 def weights_hash(directory: Path) -> str:
@@ -77,13 +79,13 @@ def _gguf_file(model: ModelSpec) -> Path:
     return path
 
 
-def _convert_gguf(model: ModelSpec, gguf: Path, out_dir: Path) -> None:
+def _convert_gguf(gguf: Path, out_dir: Path, conversion_dtype: str) -> None:
     """Dequantize a GGUF checkpoint into a safetensors directory (transformers does the work)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    dtype = torch.float32 if model.dtype in ("auto", "float32") else getattr(torch, model.dtype)
+    dtype = torch.float32 if conversion_dtype in ("auto", "float32") else getattr(torch, conversion_dtype)
     hf_model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=dtype)
     # The loaded model is already dequantized; drop the GGUF marker so it saves as plain weights.
     if hasattr(hf_model.config, "quantization_config"):
@@ -100,7 +102,13 @@ def _convert_gguf(model: ModelSpec, gguf: Path, out_dir: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def resolve(model: ModelSpec) -> ResolvedWeights:
+def resolve(model: ModelSpec, *, requested_dtype: str | None = None) -> ResolvedWeights:
+    """Where the weights are (converting a GGUF package once), with their revision and hash.
+
+    A GGUF package is converted to the dtype the config *requested* (`requested_dtype`, default
+    `model.dtype`), and cached under that name: pass it when `model` is the effective spec, so a
+    machine computing in float32 shares the converted folder with one computing in bfloat16."""
+    conversion_dtype = requested_dtype or model.dtype
     src = model.source
     if src.type == "api":  # a hosted model: nothing here; its server knows what it runs
         return ResolvedWeights("", None, None)
@@ -113,8 +121,8 @@ def resolve(model: ModelSpec) -> ResolvedWeights:
             raise ModelLoadError(f"model '{model.id}': {path} has no config.json", "check source.path")
         return ResolvedWeights(str(path), None, weights_hash(path))
     gguf = _gguf_file(model)
-    out_dir = cache_dir() / "models" / f"{model.id}-{model.dtype}"
+    out_dir = cache_dir() / "models" / f"{model.id}-{conversion_dtype}"
     if not (out_dir / "config.json").is_file():
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        _convert_gguf(model, gguf, out_dir)
+        _convert_gguf(gguf, out_dir, conversion_dtype)
     return ResolvedWeights(str(out_dir), None, weights_hash(out_dir))

@@ -42,7 +42,7 @@ def test_stated_facts_match_the_data_in_the_mirror() -> None:
             usual, _ = collections.Counter(len(d.choices) for d in docs).most_common(1)[0]
             assert usual == task.choices, task.id
         checked += 1
-    assert checked == 35  # every task the local mirror holds
+    assert checked == 36  # every task the local mirror holds
 
 
 def test_plan_counts_items_from_the_spec() -> None:
@@ -91,3 +91,22 @@ def test_validate_warns_about_data_this_machine_lacks(tmp_path: Path, monkeypatc
     assert "2 task(s) miss files in the local mirror" in result.output
     assert "gsm8k (gsm8k/test.jsonl), arc_easy (arc/ARC-Easy-Test.jsonl)" in result.output
     assert "(1 warning(s): not everything can run on this machine)" in result.output
+
+
+def test_the_aime_year_is_a_spec_field_not_parsed_from_an_id(tmp_path, monkeypatch) -> None:
+    """Item ids carry the contest year from the spec's `year`; a spec without one is refused."""
+    import json as _json
+
+    from harness.errors import InputError
+    from harness.provenance import answer_fields
+
+    aime = CATALOG.tasks["aime24"]
+    assert (aime.year, CATALOG.tasks["aime25"].year) == (2024, 2025)
+    assert "year" not in answer_fields(aime)  # names items only: the run key does not move
+    (tmp_path / "aime").mkdir()
+    (tmp_path / "aime" / "aime24_test.jsonl").write_text(_json.dumps({"problem": "p", "answer": "7"}) + "\n")
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path))
+    renamed = aime.model_copy(update={"year": 1999})
+    assert load_task_data(renamed).docs[0].doc_id == "1999-I-1"
+    with pytest.raises(InputError, match="has no `year`"):
+        load_task_data(aime.model_copy(update={"year": None}))

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+from harness.answer_types import answer_type
 from harness.backends.http_client import EndpointClient
 from harness.config import Catalog, parse_spec
 from harness.errors import InputError
@@ -55,7 +56,7 @@ def check_tasks(model: ModelSpec, tasks: list[TaskSpec]) -> None:
     """A chat endpoint returns no prompt log-probabilities: refuse log-likelihood tasks up front."""
     if model.endpoint is None or model.endpoint.mode != "chat":
         return
-    scored = [t.id for t in tasks if t.answer_type == "likelihood_choice"]
+    scored = [t.id for t in tasks if answer_type(t.answer_type).likelihood]
     if scored:
         raise InputError(
             f"model '{model.id}' is behind a chat endpoint, which returns no prompt log-probabilities, "

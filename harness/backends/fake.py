@@ -97,7 +97,9 @@ class FakeBackend:
         self.model = model
         self.tokenizer = ByteTokenizer()
         self.max_num_seqs = (settings.max_num_seqs if settings and settings.max_num_seqs else max_num_seqs)
-        self.step_s = float(os.environ.get("HARNESS_FAKE_STEP_S", "0") or 0)
+        from harness.settings import current
+
+        self.step_s = current().fake_step_s
         self.engine_info: dict[str, Any] = {
             "engine": "fake", "max_num_seqs": self.max_num_seqs,
             "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),

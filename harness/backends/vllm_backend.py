@@ -79,7 +79,9 @@ def engine_args(model: ModelSpec, weights: ResolvedWeights, settings: EngineSett
     if cpu and settings.gpu_memory_utilization is None:
         # On CPU, gpu_memory_utilization reserves that fraction of *system* RAM and refuses to
         # start when it is not free; a fixed KV budget lets several engines share a machine.
-        gib = float(os.environ.get("HARNESS_CPU_KV_CACHE_GIB", "2"))
+        from harness.settings import current
+
+        gib = current().cpu_kv_cache_gib
         memory = {"kv_cache_memory_bytes": int(gib * (1 << 30))}
     return {
         "model": weights.location,

@@ -39,7 +39,9 @@ def cpu_process_layout(settings: EngineSettings, name: str | None = None) -> dic
     """The layout for a CPU engine: its name, the environment that selects it, its thread count.
 
     Variables the user already set win (they are reported, not overridden)."""
-    name = name or os.environ.get(LAYOUT_ENV) or DEFAULT_LAYOUT
+    from harness.settings import current
+
+    name = name or current().vllm_cpu_layout or DEFAULT_LAYOUT
     if name not in LAYOUTS:
         raise InputError(f"{LAYOUT_ENV}={name!r} is not a known layout", f"use one of {', '.join(LAYOUTS)}")
     if name == "vllm-default":

@@ -15,8 +15,6 @@ import os
 import time
 from typing import Any
 
-from harness.backends.base import EngineSettings
-
 ENGINE_WORKLOADS = ("short", "reasoning", "loglikelihood")
 
 
@@ -29,17 +27,13 @@ def engine_benchmarks(model_id: str, workloads: list[str], prompts: int | None, 
     from harness.backends.vllm_backend import VLLMBackend
     from harness.bench import throughput
     from harness.bench import workloads as wl
-    from harness.config import load_catalog
-    from harness.hardware import effective_dtype
-    from harness.weights import resolve
+    from harness.bench.arc import planned_model
 
-    model = load_catalog().model(model_id)
-    weights = resolve(model)
-    dtype = effective_dtype(model, weights, on_gpu=False)
-    model = model.model_copy(update={"dtype": dtype.effective})
+    planned = planned_model(model_id)
+    model = planned.spec
     t0 = time.perf_counter()
-    backend = VLLMBackend(model, weights, EngineSettings())
-    out: dict[str, Any] = {"model": model_id, "dtype": dtype.as_dict(), "rounds": rounds,
+    backend = VLLMBackend(model, planned.weights, planned.engine)
+    out: dict[str, Any] = {"model": model_id, "dtype": planned.effective.dtype.as_dict(), "rounds": rounds,
                            "engine_load_s": round(time.perf_counter() - t0, 1), "engine": engine_info(backend),
                            "cpu_count": os.cpu_count(), "loadavg_start": os.getloadavg()[0]}
     try:

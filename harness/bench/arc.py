@@ -19,23 +19,31 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.backends.base import EngineSettings, LLResult
 from harness.records import GenerationRecord
 
+if TYPE_CHECKING:
+    from harness.run.model_run import ModelRun
+
 TASK = "arc_easy"
 
 
-def _model(model_id: str) -> Any:
+def planned_model(model_id: str) -> ModelRun:
+    """The catalogue model planned for this machine as `harness run` plans it (effective dtype, fit
+    check, engine layout, weights), with no tasks: benchmarks build their own requests."""
     from harness.config import load_catalog
-    from harness.hardware import effective_dtype
-    from harness.weights import resolve
+    from harness.hardware import Machine, detect_gpus
+    from harness.run.model_run import plan_model_run
 
-    model = load_catalog().model(model_id)
-    weights = resolve(model)
-    dtype = effective_dtype(model, weights, on_gpu=False)
-    return model.model_copy(update={"dtype": dtype.effective}), weights, dtype.as_dict()
+    return plan_model_run(load_catalog().model(model_id), [], limit=None, results=Path(tempfile.gettempdir()),
+                          engine=EngineSettings(), machine=Machine.here(detect_gpus()))
+
+
+def _model(model_id: str) -> Any:
+    planned = planned_model(model_id)
+    return planned.spec, planned.weights, planned.effective.dtype.as_dict()
 
 
 def _accuracy(model: Any, items: list[Any], plan: Any, results: dict[str, LLResult]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """What runs inside a Slurm job that `harness submit` wrote (pickled by submitit).
 
 `ModelJob` runs one model's tasks in one engine load. On a multi-node job every node runs it:
-rank 0 checks the prefetch lock, brings up the Ray head, waits for the other nodes, runs the
-tasks through `harness.runner.run` and tears Ray down; every other rank joins as a Ray worker and
-leaves when the head is done. The job writes `slurm/jobs/<job id>/runs.json` (the run key of
+rank 0 checks the prefetch lock, brings up the Ray head, waits for the other nodes, plans the
+model's run once (`harness.run.model_run.plan_model_run`, as `harness run` does), records its run
+keys, executes it (`harness.run.driver.execute_model_run`) and tears Ray down; every other rank
+joins as a Ray worker and leaves when the head is done. The job writes `slurm/jobs/<job id>/runs.json` (the run key of
 each task, before generation starts, and each task's outcome) for `harness status`.
 
 `checkpoint` is submitit's requeue hook (preemption, time limit): the records are the checkpoint,
@@ -36,24 +37,6 @@ class Layout:
     gpus_per_node: int
     tensor_parallel: int
     pipeline_parallel: int
-
-
-def run_keys(model: ModelSpec, tasks: list[TaskSpec], limit: int | None, results: Path) -> dict[str, str]:
-    """Each task's run key, computed exactly as the runner does (its `plan_task` on the spec with the
-    dtype the engine computes in on this machine)."""
-    from harness.hardware import detect_gpus, effective_model
-    from harness.runner import plan_task
-    from harness.weights import resolve
-
-    weights = resolve(model)
-    effective, _ = effective_model(model, weights, on_gpu=detect_gpus() is not None)
-    keys = {}
-    for task in tasks:
-        try:
-            keys[task.id] = plan_task(effective, task, weights, limit, results).run_key
-        except HarnessError:
-            continue  # the runner records this task's failure
-    return keys
 
 
 @dataclass
@@ -103,12 +86,10 @@ class ModelJob:
             if self.lock_file:
                 check_lock(Path(self.lock_file), [self.model], self.tasks)  # before any engine or GPU time
             model = self.pinned_model()
-            record.run_keys = run_keys(model, self.tasks, self.spec.limit, results)
-            write_job_runs(results, record)
             if self.layout.nodes > 1:
-                outcomes = self._run_multinode(model, job_id, hostnames, results)
+                outcomes = self._run_multinode(model, job_id, hostnames, results, record)
             else:
-                outcomes = self._run(model, results)
+                outcomes = self._run(model, results, record)
         except HarnessError as exc:
             record.error = exc.one_line()
             record.finished_at = now()
@@ -122,14 +103,31 @@ class ModelJob:
             raise JobFailed(f"{len(failed)} of {len(outcomes)} task(s) failed: {failed[0].task}: {failed[0].error}")
         return {o.task: o.status for o in outcomes}
 
-    def _run(self, model: ModelSpec, results: Path) -> list[Any]:
-        from harness.config import Catalog
-        from harness.runner import run
+    def _run(self, model: ModelSpec, results: Path, record: JobRunRecord) -> list[Any]:
+        """Plan the model's run once (as `harness run` does), record its run keys for `harness status`
+        before generation starts, then execute it."""
+        from harness.backends.base import EngineSettings
+        from harness.hardware import Machine, detect_gpus
+        from harness.leaderboard import update_leaderboard
+        from harness.run.driver import execute_model_run
+        from harness.run.model_run import plan_model_run
+        from harness.run.progress import Progress, failed
 
-        catalog = Catalog(models={model.id: model}, tasks={t.id: t for t in self.tasks}, config_dir=results)
-        return run(self.spec, catalog, models=[model.id], tasks=[t.id for t in self.tasks], results=results)
+        engine = EngineSettings(gpu_memory_utilization=self.spec.gpu_memory_utilization,
+                                max_num_seqs=self.spec.max_num_seqs)
+        try:
+            planned = plan_model_run(model, self.tasks, limit=self.spec.limit, results=results, engine=engine,
+                                     machine=Machine.here(detect_gpus()), data_parallel=self.spec.data_parallel)
+        except HarnessError as exc:
+            return [failed(model.id, t.id, exc) for t in self.tasks]
+        record.run_keys = planned.run_keys
+        write_job_runs(results, record)
+        outcomes = execute_model_run(planned, self.spec, results, Progress())
+        update_leaderboard(results)
+        return outcomes
 
-    def _run_multinode(self, model: ModelSpec, job_id: str, hostnames: list[str], results: Path) -> list[Any]:
+    def _run_multinode(self, model: ModelSpec, job_id: str, hostnames: list[str], results: Path,
+                       record: JobRunRecord) -> list[Any]:
         nodes = hostnames[: self.layout.nodes]
         workdir = job_dir(results, job_id)
         port = ray_cluster.port_for(job_id)
@@ -137,7 +135,7 @@ class ModelJob:
                               _cpus()) as address:
             os.environ.update({ENV_RAY_ADDRESS: address, "RAY_ADDRESS": address, ENV_NODES: str(len(nodes)),
                                ENV_GPUS_PER_NODE: str(self.layout.gpus_per_node)})
-            return self._run(model, results)
+            return self._run(model, results, record)
 
 
 def _cpus() -> int | None:

@@ -97,7 +97,9 @@ def _absent(root: Path, files: Sequence[LockedFile]) -> str | None:
 
 def data_source(task: TaskSpec) -> tuple[Literal["hub", "local"], str]:
     """Where a job will read this task from (the same rule as `load_task_data`)."""
-    root = os.environ.get("HARNESS_DATA_DIR")
+    from harness.settings import current
+
+    root = current().data_dir
     if root and task.data.local is not None:
         return "local", str(Path(root).resolve())
     hub = task.data.hub

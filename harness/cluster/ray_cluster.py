@@ -57,7 +57,9 @@ def done_file(workdir: Path) -> Path:
 def node_ip() -> str:
     """This node's address for Ray: `HARNESS_RAY_NODE_IP`, else the address of the default route,
     else what the host name resolves to."""
-    env = os.environ.get("HARNESS_RAY_NODE_IP")
+    from harness.settings import current
+
+    env = current().ray_node_ip
     if env:
         return env
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

@@ -14,15 +14,13 @@ jobs can share one results directory.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.provenance import model_identity, task_identity
+from harness.provenance import spec_key
 from harness.specs import ModelSpec, TaskSpec
 from harness.store import atomic_write_text
 
@@ -88,10 +86,8 @@ def now() -> str:
 
 
 def spec_hash(model: ModelSpec, task: TaskSpec, limit: int | None) -> str:
-    """Identity of what a model × task run asks for (the run key adds weights, data, packages)."""
-    payload = {"m": model_identity(model, None), "t": task_identity(task, {}), "limit": limit}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    """Identity of what a model × task run asks for: `harness.provenance.spec_key`."""
+    return spec_key(model, task, limit)
 
 
 def slurm_dir(results: Path) -> Path:

@@ -9,7 +9,6 @@ the job before any GPU time when the cache was never prefetched.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ LOCK_NAME = "harness-lock.json"
 
 def default_cache() -> Path:
     """The shared prefetch cache: `$HARNESS_PREFETCH_DIR`, else ~/.cache/harness-prefetch."""
-    env = os.environ.get("HARNESS_PREFETCH_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "harness-prefetch"
+    from harness.settings import current
+
+    return current().prefetch_dir or Path.home() / ".cache" / "harness-prefetch"
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,11 @@ def setup_lines(profile: ClusterProfile, cache: CacheLayout, snapshot: Path | No
     env.update(cache.env())
     if profile.gpus_per_node:
         env["HARNESS_GPU"] = profile.gpu
-    data = os.environ.get("HARNESS_DATA_DIR")
+    from harness.settings import current
+
+    data = current().data_dir
     if data:
-        env["HARNESS_DATA_DIR"] = str(Path(data).resolve())
+        env["HARNESS_DATA_DIR"] = str(data.resolve())
     env.update(profile.env)
     lines.append("# harness: environment before Python starts")
     lines += [f"export {k}={shlex.quote(v)}" for k, v in env.items()]

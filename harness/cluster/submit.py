@@ -37,6 +37,7 @@ from harness.cluster.snapshot import ROOT, make_snapshot
 from harness.cluster.status import collect, latest_jobs, render
 from harness.config import Catalog, load_run, parse_spec
 from harness.errors import InputError
+from harness.settings import results_dir
 from harness.specs import ModelSpec, RunSpec, TaskSpec
 
 Echo = Callable[[str], None]
@@ -103,7 +104,7 @@ def plan_batch(req: SubmitRequest) -> Batch:
             raise InputError(f"--limit must be a positive integer, got {req.limit}")
         spec = spec.model_copy(update={"limit": req.limit})
     time_min = parse_time(req.time) if req.time else None
-    results = (req.results or Path(spec.results)).resolve()
+    results = results_dir(req.results, spec.results).resolve()
     cache = CacheLayout((req.cache or (Path(profile.cache) if profile.cache else None) or default_cache()).resolve())
     models = [catalog.model(m) for m in (req.models or spec.models)]
     tasks = catalog.expand_tasks(req.tasks or spec.tasks)

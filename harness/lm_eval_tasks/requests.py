@@ -23,7 +23,7 @@ from harness.backends.base import GenRequest, LLRequest, SamplingSettings, split
 from harness.backends.chat import encode_continuation, encode_prompt, fix_bos, fold_system, template_kwargs
 from harness.errors import InputError
 from harness.lm_eval_tasks.build import quiet
-from harness.run.requests import PlannedRequest
+from harness.run.plans import PlannedRequest
 from harness.specs import ModelSpec
 from harness.tasks.base import Prompt
 

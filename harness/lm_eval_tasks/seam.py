@@ -29,7 +29,7 @@ from harness.store import RunDir
 from harness.tasks.base import TaskData, data_fingerprint
 
 if TYPE_CHECKING:
-    from harness.run.requests import TaskPlan
+    from harness.run.plans import TaskPlan
     from harness.weights import ResolvedWeights
 
 
@@ -104,7 +104,7 @@ def _key(model: ModelSpec, spec: TaskSpec, weights: ResolvedWeights | None, limi
 def plan_lm_eval_task(model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
                       results: Path) -> TaskPlan:
     """A TaskPlan for an `lm_eval:` task: the lm-eval object built, its config hash in the spec."""
-    from harness.run.requests import TaskPlan
+    from harness.run.plans import TaskPlan
 
     target = _target(task)
     members: dict[str, tuple[str, str]] = {}

@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from harness import provenance
+from harness.backends import registry
 from harness.backends.base import Backend, EngineSettings, engine_info
 from harness.config import Catalog
 from harness.errors import HarnessError, InputError
-from harness.hardware import DtypeChoice, detect_gpus, effective_model, engine_settings_for
+from harness.hardware import Machine, detect_gpus
 from harness.leaderboard import update_leaderboard
 from harness.records import RunManifest
 from harness.run.execute import execute
-from harness.run.parallel import DeviceGroup, data_parallel_groups
+from harness.run.model_run import ModelRun, plan_model_run
+from harness.run.parallel import DeviceGroup
+from harness.run.plans import TaskPlan
 from harness.run.progress import Outcome, Progress, failed
-from harness.run.requests import TaskPlan, build_items, plan_task
-from harness.run.score import judge, score_task
-from harness.scoring import PlannedItem
+from harness.run.task_runner import runner_for
+from harness.settings import results_dir
 from harness.specs import ModelSpec, RunSpec, TaskSpec
-from harness.weights import ResolvedWeights, resolve
+from harness.weights import ResolvedWeights
 
 
 def now() -> str:
@@ -56,20 +59,12 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     old = plan.run_dir.read_manifest()
     if old is not None:
         manifest = manifest.model_copy(update={"started_at": old.started_at})
-    items: list[PlannedItem] = []
-    if plan.lm_eval is not None:
-        requests = plan.lm_eval.requests(model, backend.tokenizer)
-    else:
-        items, requests = build_items(model, plan, backend.tokenizer)
+    runner = runner_for(plan.task)
+    work, requests = runner.requests(model, plan, backend.tokenizer)
     manifest = manifest.model_copy(update={"n_requests": len(requests)})
     plan.run_dir.write_manifest(manifest)
-    cache = execute(backend, plan.run_dir, requests, progress, plan.task.id, fsync_every=spec.chunk_size)
-    gen_wall = plan.run_dir.generation_wall_s()
-    if plan.lm_eval is not None:
-        samples, metrics = plan.lm_eval.score(model, cache, plan.run_key, gen_wall)
-        scored = judge(model, plan.task, samples, metrics)
-    else:
-        scored = score_task(model, plan.task, plan.run_key, items, cache, gen_wall)
+    cache = execute(backend, plan.run_dir, dict(requests), progress, plan.task.id, fsync_every=spec.chunk_size)
+    scored = runner.score(model, plan, work, cache, plan.run_dir.generation_wall_s())
     plan.run_dir.write_samples(scored.samples)
     plan.run_dir.write_metrics(scored.metrics)
     wall = time.perf_counter() - started
@@ -85,22 +80,8 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
 
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
-    """The model's backend (`vllm`, `hf`, `openai` or `fake`), loaded in this process."""
-    if model.backend == "openai":
-        from harness.backends.openai_backend import OpenAIBackend
-
-        return OpenAIBackend(model, weights, settings)
-    if model.backend == "hf":
-        from harness.backends.hf_backend import HFBackend
-
-        return HFBackend(model, weights, settings)
-    if model.backend == "fake":
-        from harness.backends.fake import FakeBackend
-
-        return FakeBackend(model, weights, settings)
-    from harness.backends.vllm_backend import VLLMBackend
-
-    return VLLMBackend(model, weights, settings)
+    """The model's backend, loaded in this process (`harness.backends.registry`)."""
+    return registry.load_backend(model, weights, settings)
 
 
 def _load(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings,
@@ -112,59 +93,58 @@ def _load(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings,
     return DataParallelBackend(model, weights, settings, groups)
 
 
-def _dtype_note(model: ModelSpec, choice: DtypeChoice) -> str:
-    return f"{model.id}: computing in {choice.effective} (config: {choice.requested}): {choice.reason}"
-
-
 def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, results: Path,
               settings: EngineSettings, progress: Progress,
-              gpus: tuple[int, str] | None = None) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+              gpus: tuple[int, str] | None = None, machine: Machine | None = None) -> list[Outcome]:
+    """Plan `model`'s run once (`plan_model_run`), then execute what is not complete yet."""
+    machine = machine or Machine.here(gpus)
     try:
-        settings = engine_settings_for(model, settings, gpus)
-        weights = resolve(model)
-        groups = data_parallel_groups(model, settings, gpus, spec.data_parallel)
+        planned = plan_model_run(model, tasks, limit=spec.limit, results=results, engine=settings,
+                                 machine=machine, data_parallel=spec.data_parallel)
     except HarnessError as exc:
         return [failed(model.id, t.id, exc) for t in tasks]
-    # The dtype the engine computes in is part of the run's identity (and of its manifest).
-    effective, dtype = effective_model(model, weights, on_gpu=gpus is not None)
+    return execute_model_run(planned, spec, results, progress)
+
+
+def execute_model_run(planned: ModelRun, spec: RunSpec, results: Path, progress: Progress) -> list[Outcome]:
+    """Load one engine (or one per data-parallel group) for a planned model run and run its tasks
+    that are not complete yet. One task's failure is recorded and the others go on."""
+    model = planned.model
+    outcomes = [failed(model.id, task_id, exc) for task_id, exc in planned.task_errors.items()]
     plans: list[TaskPlan] = []
-    for task in tasks:
-        try:
-            plan = plan_task(effective, task, weights, spec.limit, results)
-        except HarnessError as exc:
-            outcomes.append(failed(model.id, task.id, exc))
-            continue
+    for plan in planned.plans:
         if plan.run_dir.is_complete():
-            outcomes.append(Outcome(model.id, task.id, plan.run_key, "cached",
+            outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "cached",
                                     metrics=plan.run_dir.read_metrics()))
-            progress.message(f"{model.id} × {task.id}: already complete (run {plan.run_key})")
+            progress.message(f"{model.id} × {plan.task.id}: already complete (run {plan.run_key})")
         else:
             plans.append(plan)
+    order = {task_id: i for i, task_id in enumerate(planned.task_ids)}
+    outcomes.sort(key=lambda o: order.get(o.task, len(order)))  # the config's task order, as before
     if not plans:
         return outcomes
-    if dtype.reason:
-        progress.message(_dtype_note(model, dtype))
-    engines = f" × {len(groups)} engines (data parallel)" if groups else ""
+    note = planned.effective.note()
+    if note:
+        progress.message(note)
+    engines = f" × {len(planned.groups)} engines (data parallel)" if planned.groups else ""
     progress.message(f"loading {model.id} on {model.backend}{engines} …")
     try:
-        backend = _load(effective, weights, settings, groups)
+        backend = _load(planned.spec, planned.weights, planned.engine, planned.groups)
     except HarnessError as exc:
         return outcomes + [failed(model.id, p.task.id, exc, p.run_key) for p in plans]
     device = provenance.describe_device()
-    run_settings = {"backend": model.backend, "limit": spec.limit, "chunk_size": spec.chunk_size,
-                    "dtype": dtype.as_dict(),
-                    "data_parallel": len(groups) if groups else 1,
-                    "engine": {k: v for k, v in settings.__dict__.items() if k != "extra"},
-                    "engine_info": engine_info(backend)}
+    run_settings = planned.run_settings(spec.chunk_size, engine_info(backend))
     try:
         for plan in plans:
             try:
-                outcomes.append(run_task(effective, backend, plan, weights, spec, run_settings, device, progress))
+                outcomes.append(run_task(planned.spec, backend, plan, planned.weights, spec, run_settings, device,
+                                         progress))
             except HarnessError as exc:
                 outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
             except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others
                 msg = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                if planned.settings.debug:  # HARNESS_DEBUG: keep where it crashed, not just the last line
+                    msg += "\n" + traceback.format_exc().rstrip()
                 outcomes.append(Outcome(model.id, plan.task.id, plan.run_key, "failed", msg, exit_code=1))
             update_leaderboard(results)
     finally:
@@ -184,12 +164,12 @@ def run(spec: RunSpec, catalog: Catalog, *, models: list[str] | None = None, tas
         if limit <= 0:
             raise InputError(f"--limit must be a positive integer, got {limit}")
         spec = spec.model_copy(update={"limit": limit})
-    results = results or Path(spec.results)
+    results = results_dir(results, spec.results)
     settings = settings or EngineSettings(gpu_memory_utilization=spec.gpu_memory_utilization,
                                           max_num_seqs=spec.max_num_seqs)
     outcomes: list[Outcome] = []
-    gpus = detect_gpus()
+    machine = Machine.here(detect_gpus())
     for model in model_specs:
-        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress, gpus))
+        outcomes.extend(run_model(model, task_specs, spec, results, settings, progress, machine=machine))
     update_leaderboard(results)
     return outcomes

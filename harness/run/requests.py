@@ -7,55 +7,21 @@ the model answers (prompt text, prompt hash, seed, budget, key) is checked by fa
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from harness import provenance
 from harness.backends.base import GenRequest, LLRequest, SamplingSettings
 from harness.backends.chat import encode_continuation, encode_prompt, prompt_text
 from harness.plan import max_new_tokens
+from harness.run.plans import PlannedRequest, TaskPlan
 from harness.scoring import PlannedItem
 from harness.specs import ModelSpec, TaskSpec
 from harness.store import RunDir
 from harness.tasks.base import Prompt, TaskData, data_fingerprint, fewshot_examples, load_task_data
 from harness.tasks.prompts import build_prompt
 from harness.weights import ResolvedWeights
-
-if TYPE_CHECKING:
-    from harness.lm_eval_tasks.seam import LmEvalWork
-
-
-@dataclass(frozen=True)
-class PlannedRequest:
-    """One backend request of a run, with the item it belongs to."""
-
-    key: str
-    doc_id: str
-    sample_idx: int
-    request: GenRequest | LLRequest
-
-    @property
-    def kind(self) -> Literal["generate", "loglikelihood"]:
-        return "generate" if isinstance(self.request, GenRequest) else "loglikelihood"
-
-    def expected_tokens(self) -> int:
-        """Tokens the engine will process at most: the cost used to balance data-parallel engines."""
-        if isinstance(self.request, GenRequest):
-            return len(self.request.prompt_ids) + self.request.sampling.max_new_tokens
-        return len(self.request.context_ids) + len(self.request.continuation_ids)
-
-
-@dataclass(frozen=True)
-class TaskPlan:
-    task: TaskSpec
-    data: TaskData
-    run_key: str
-    run_dir: RunDir
-    data_hashes: dict[str, str]
-    sampling: SamplingSettings
-    samples: int
-    lm_eval: LmEvalWork | None = None  # runner lm_eval: builds the requests and scores (lm_eval_tasks.seam)
 
 
 def effective_sampling(model: ModelSpec, task: TaskSpec) -> SamplingSettings:
@@ -78,13 +44,16 @@ def _limited(data: TaskData, limit: int | None) -> TaskData:
 
 def plan_task(model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
               results: Path) -> TaskPlan:
-    """Load a task's items and fix its run key. `model` is the effective spec (its dtype is the one
-    the engine computes in, see `harness.hardware.effective_dtype`). An `lm_eval:` task is planned
-    by lm-eval's own task object (`harness.lm_eval_tasks.seam`)."""
-    if task.runner == "lm_eval":
-        from harness.lm_eval_tasks.seam import plan_lm_eval_task
+    """Load a task's items and fix its run key, by the task's runner (`harness.run.task_runner`).
+    `model` is the effective spec (its dtype is the one the engine computes in)."""
+    from harness.run.task_runner import runner_for
 
-        return plan_lm_eval_task(model, task, weights, limit, results)
+    return runner_for(task).plan(model, task, weights, limit, results)
+
+
+def plan_native_task(model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
+                     results: Path) -> TaskPlan:
+    """A harness-native task's plan: its items loaded (first `limit`), its sampling and run key."""
     data = _limited(load_task_data(task), limit)
     hashes = data_fingerprint(task)
     sampling = effective_sampling(model, task)

@@ -122,13 +122,13 @@ def _spec_matches(recorded: dict[str, Any], current: ModelSpec | TaskSpec) -> bo
 
     The record is re-read through the current spec class so that fields added since (with their
     defaults) do not count as a change; a record the current class rejects is a change."""
-    from harness.provenance import answer_fields
+    from harness.provenance import same_answers
 
     try:
         then = type(current).model_validate(recorded)
     except ValidationError:
         return False
-    return answer_fields(then) == answer_fields(current)
+    return same_answers(then, current)
 
 
 def _preference(run: RunInfo) -> tuple[int, int, int, dt.datetime]:

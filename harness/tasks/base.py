@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,8 +80,9 @@ def known_loaders() -> set[str]:
 
 
 def data_dir() -> Path | None:
-    env = os.environ.get("HARNESS_DATA_DIR")
-    return Path(env) if env else None
+    from harness.settings import current
+
+    return current().data_dir
 
 
 def load_task_data(task: TaskSpec) -> TaskData:

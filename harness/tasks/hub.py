@@ -58,8 +58,7 @@ def _split_prefix(row: Row) -> str:
 
 
 def _aime(row: Row, i: int, task: TaskSpec) -> Doc:
-    year = "20" + "".join(ch for ch in task.id if ch.isdigit())[-2:]
-    return L.aime_doc(row, year, i)
+    return L.aime_doc(row, L.contest_year(task), i)
 
 
 def _mgsm_test(row: Row, i: int, task: TaskSpec) -> Doc:

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.errors import DataMissingError
+from harness.errors import DataMissingError, InputError
 from harness.specs import TaskSpec
 from harness.tasks.base import Doc, TaskData, register_loader
 from harness.tasks.prompts import GSM8K_COT_EXEMPLARS, MINERVA_MATH_EXEMPLARS
@@ -131,6 +131,14 @@ def aime_key(doc_id: str) -> tuple[str, int, int]:
     return year, len(part), int(number)
 
 
+def contest_year(task: TaskSpec) -> str:
+    """The task spec's `year` (AIME item ids carry it); a task without one is a spec error."""
+    if task.year is None:
+        raise InputError(f"task '{task.id}': its items are named by contest year, and the spec has no `year`",
+                         "add `year: 2024` (the contest's year) to the task YAML")
+    return str(task.year)
+
+
 def aime_doc(row: dict[str, Any], year: str, index: int) -> Doc:
     """One AIME problem; doc_id `2024-I-1` (year, contest, number), gold without zero padding."""
     fields = {k.lower(): v for k, v in row.items()}
@@ -151,10 +159,8 @@ def aime_doc(row: dict[str, Any], year: str, index: int) -> Doc:
 def load_aime(task: TaskSpec, root: Path) -> TaskData:
     """AIME JSON Lines (Qwen2.5-Math's aime24, evalchemy's aime25), ordered I-1..I-15, II-1..II-15."""
     files, _ = _files(task, root)
-    docs = []
-    for f in files:
-        year = "20" + re.search(r"aime(\d\d)", f.name).group(1)  # type: ignore[union-attr]
-        docs += [aime_doc(r, year, i) for i, r in enumerate(read_jsonl(f))]
+    year = contest_year(task)
+    docs = [aime_doc(r, year, i) for f in files for i, r in enumerate(read_jsonl(f))]
     return TaskData(sorted(docs, key=lambda d: aime_key(d.doc_id)))
 
 
@@ -287,6 +293,21 @@ def belebele_official_doc(row: dict[str, Any], i: int) -> Doc:
     return belebele_doc(row["flores_passage"], row["question"], answers, int(row["correct_answer_num"]) - 1, str(i))
 
 
+def _belebele_file(f: Path) -> list[Doc]:
+    docs: list[Doc] = []
+    for lineno, row in enumerate(read_jsonl(f), 1):
+        if "flores_passage" in row:
+            docs.append(belebele_official_doc(row, len(docs)))
+            continue
+        for item in row.get("items", ()):
+            flags = [bool(a["correct"]) for a in item["answers"]]
+            if len(flags) != 4 or sum(flags) != 1:
+                raise _bad(f, f"line {lineno}: each question needs 4 answers, exactly one correct")
+            docs.append(belebele_doc(row["text"], item["question"], [a["text"] for a in item["answers"]],
+                                     flags.index(True), str(len(docs))))
+    return docs
+
+
 @register_loader("belebele_jsonl")
 def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     """Belebele JSON Lines: the official per-language file, or the mirror's regrouped format
@@ -295,16 +316,29 @@ def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     files, _ = _files(task, root)
     docs: list[Doc] = []
     for f in files:
-        for lineno, row in enumerate(read_jsonl(f), 1):
-            if "flores_passage" in row:
-                docs.append(belebele_official_doc(row, len(docs)))
-                continue
-            for item in row.get("items", ()):
-                flags = [bool(a["correct"]) for a in item["answers"]]
-                if len(flags) != 4 or sum(flags) != 1:
-                    raise _bad(f, f"line {lineno}: each question needs 4 answers, exactly one correct")
-                docs.append(belebele_doc(row["text"], item["question"], [a["text"] for a in item["answers"]],
-                                         flags.index(True), str(len(docs))))
+        docs += [Doc(**{**d.__dict__, "doc_id": str(len(docs) + i)}) for i, d in enumerate(_belebele_file(f))]
+    return TaskData(docs, docs)
+
+
+@register_loader("belebele_crosslingual")
+def load_belebele_crosslingual(task: TaskSpec, root: Path) -> TaskData:
+    """Cross-lingual Belebele: the passage in the first file's language, the question and answers in
+    the second's (e.g. an English passage, German questions). Belebele's languages hold the same 900
+    questions in the same order, so items pair by position; a count or a correct answer that differs
+    means the files are not parallel, and stops the load."""
+    files, _ = _files(task, root)
+    if len(files) != 2:
+        raise _bad(files[0], "belebele_crosslingual needs two files: [passage language, question language]")
+    passages, questions = _belebele_file(files[0]), _belebele_file(files[1])
+    if len(passages) != len(questions):
+        raise _bad(files[1], f"{len(questions)} questions for {len(passages)} passages in {files[0].name}: "
+                             "the files are not parallel")
+    docs = []
+    for p, q in zip(passages, questions, strict=True):
+        if p.gold != q.gold:
+            raise _bad(files[1], f"item {q.doc_id}: correct answer {q.gold}, but {p.gold} in {files[0].name}: "
+                                 "the files are not parallel")
+        docs.append(Doc(**{**q.__dict__, "passage": p.passage}))
     return TaskData(docs, docs)
 
 
