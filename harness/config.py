@@ -14,11 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import ConfigError, InputError
 from harness.specs import ModelSpec, RunSpec, TaskSpec
+from harness.yaml_io import read_yaml_file, short
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -37,16 +37,9 @@ def default_config_dir() -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file (safe loader: no tags, no code), with a one-line error on failure."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", "check the path")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}:{where}: malformed YAML: {problem}", "fix the YAML syntax") from None
+    """Parse a YAML file with the harness's one loader (`harness.yaml_io`: no tags, no code, bounded,
+    duplicate keys refused), with a one-line error on failure."""
+    return read_yaml_file(path)
 
 
 def format_validation_error(exc: ValidationError) -> list[str]:
@@ -58,9 +51,7 @@ def format_validation_error(exc: ValidationError) -> list[str]:
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         got = err.get("input")
-        got_text = repr(got) if not isinstance(got, dict) else "{…}"
-        if len(got_text) > 60:
-            got_text = got_text[:57] + "..."
+        got_text = short(got, 60) if not isinstance(got, dict) else "{…}"
         lines.append(f"{loc}: {msg} (got {got_text})")
     return lines
 

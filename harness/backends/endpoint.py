@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
-
 from harness.backends.http_client import EndpointClient
 from harness.config import Catalog, parse_spec
 from harness.errors import InputError
 from harness.specs import Endpoint, ModelSpec, RunSpec, TaskSpec
+from harness.yaml_io import load_yaml_text
 
 
 def read_api_key(model: ModelSpec) -> str | None:
@@ -159,7 +158,7 @@ def with_endpoint(catalog: Catalog, model_ids: list[str], pairs: list[str]) -> C
             raise InputError(f"--endpoint: unknown key '{key}'",
                              f"known keys: {', '.join(Endpoint.model_fields)}; an API key goes in an "
                              "environment variable named by api_key_env")
-        updates[key] = yaml.safe_load(value) if value.strip() else None
+        updates[key] = load_yaml_text(value, f"--endpoint {key}") if value.strip() else None
     models = dict(catalog.models)
     for model_id in model_ids:
         model = catalog.model(model_id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.store.files import atomic_write_text, write_jsonl
 from harness.store.generations import GenerationWriter, engine_wall_s, iter_records, next_session, successful_keys
+from harness.store.ids import check_id
 from harness.store.io import read_json, read_jsonl, read_metrics
 
 
@@ -19,7 +20,7 @@ class RunDir:
 
     def __init__(self, results: Path, run_key: str) -> None:
         self.results = results
-        self.run_key = run_key
+        self.run_key = check_id("run key", run_key)
         self.path = results / "runs" / run_key
 
     @property
