@@ -105,12 +105,20 @@ def report_unexpected(exc: BaseException) -> int:
             return 1
         err(f"{where}{reason}")
         return 1
+    if is_symlink_loop(exc):
+        err(f"{str(exc)[:300]} (check the path: a symlink points to itself)")
+        return 2
     if isinstance(exc, MemoryError):
         err("out of memory (the input may be too large)")
         return 1
     text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
     err(f"internal error: {type(exc).__name__}: {text} (HARNESS_DEBUG=1 shows the traceback)")
     return 1
+
+
+def is_symlink_loop(exc: BaseException) -> bool:
+    """pathlib's `resolve()` reports a symlink loop as a RuntimeError (Python < 3.13), not an OSError."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop")
 
 
 INPUT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ELOOP,
@@ -169,11 +177,13 @@ def validate(config: ConfigArg) -> None:
     """Check a run config and every model and task it names (exit 2 on errors); warn of missing data or weights."""
     from harness.backends.endpoint import preflight
     from harness.config import load_run
-    from harness.validate import check_run
+    from harness.validate import check_run, remote_code_warnings
 
     spec, catalog = load_run(config)
     tasks = catalog.expand_tasks(spec.tasks)
     preflight([catalog.model(m) for m in spec.models], tasks, live=False)
+    for line in remote_code_warnings([catalog.model(m) for m in spec.models]):
+        typer.echo(f"WARNING: {printable(line, one_line=True)}", err=True)
     warnings = check_run([catalog.model(m) for m in spec.models], tasks)
     for line in warnings:
         typer.echo(f"warning: {printable(line, one_line=True)}", err=True)
@@ -202,6 +212,11 @@ def run(
 
     spec, catalog = load_run(config)
     catalog = prepare_run(spec, catalog, split_ids(models), split_ids(tasks), endpoint or [])
+    from harness.validate import remote_code_warnings
+
+    for line in remote_code_warnings([catalog.model(m) for m in split_ids(models) or spec.models
+                                      if m in catalog.models]):
+        typer.echo(f"WARNING: {printable(line, one_line=True)}", err=True)
     with RichProgress() as progress:
         outcomes = run_all(spec, catalog, models=split_ids(models), tasks=split_ids(tasks),
                            limit=limit, results=results, progress=progress)
@@ -293,6 +308,8 @@ def grade(
     except Exception as exc:  # noqa: BLE001  (a bug must not cost the user a traceback; output so far is kept)
         if os.environ.get("HARNESS_DEBUG"):
             raise
+        if isinstance(exc, OSError) or is_symlink_loop(exc):  # an --out path that cannot be written: say which
+            raise typer.Exit(report_unexpected(exc)) from None
         err(f"grading failed: {type(exc).__name__}: {exc} (lines written so far are kept; HARNESS_DEBUG=1 shows why)")
         raise typer.Exit(1) from None
     if summary.resumed:

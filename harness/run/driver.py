@@ -84,6 +84,16 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     return Outcome(model.id, plan.task.id, plan.run_key, "complete", metrics=scored.metrics, wall_s=wall)
 
 
+def _run_claimed(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: ResolvedWeights,
+                 spec: RunSpec, settings: dict[str, Any], device: str, progress: Progress) -> Outcome:
+    """`run_task` under the run's lock: a second process on the same results waits, then reuses the work."""
+    with plan.run_dir.claim(progress.message):
+        if plan.run_dir.is_complete():  # another process finished it while this one waited
+            progress.message(f"{model.id} × {plan.task.id}: completed by another process (run {plan.run_key})")
+            return Outcome(model.id, plan.task.id, plan.run_key, "cached", metrics=plan.run_dir.read_metrics())
+        return run_task(model, backend, plan, weights, spec, settings, device, progress)
+
+
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
     """The model's backend (`vllm`, `hf`, `openai` or `fake`), loaded in this process."""
     if model.backend == "openai":
@@ -153,6 +163,7 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
         return outcomes + [failed(model.id, p.task.id, exc, p.run_key) for p in plans]
     device = provenance.describe_device()
     run_settings = {"backend": model.backend, "limit": spec.limit, "chunk_size": spec.chunk_size,
+                    "trust_remote_code": model.trust_remote_code,  # the model's own Python code ran
                     "dtype": dtype.as_dict(),
                     "data_parallel": len(groups) if groups else 1,
                     "engine": {k: v for k, v in settings.__dict__.items() if k != "extra"},
@@ -160,7 +171,7 @@ def run_model(model: ModelSpec, tasks: Sequence[TaskSpec], spec: RunSpec, result
     try:
         for plan in plans:
             try:
-                outcomes.append(run_task(effective, backend, plan, weights, spec, run_settings, device, progress))
+                outcomes.append(_run_claimed(effective, backend, plan, weights, spec, run_settings, device, progress))
             except HarnessError as exc:
                 outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
             except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others

@@ -4,8 +4,12 @@ samples and metrics. Each run writes only its own folder.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
-from collections.abc import Iterator
+import os
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
@@ -38,6 +42,33 @@ class RunDir:
     @property
     def generations_dir(self) -> Path:
         return self.path / "generations"
+
+    # -- one process at a time
+    @contextlib.contextmanager
+    def claim(self, on_wait: Callable[[str], None]) -> Iterator[None]:
+        """Hold this run's lock (`<results>/runs/.locks/<run_key>.lock`, `fcntl.flock`) for the block.
+
+        Two `harness run` processes on one results folder would otherwise both run the same requests.
+        The second one waits here, saying so, and then finds the work done (or resumes what is left):
+        nothing is run twice. The lock ends with its process, so a killed run never leaves it held."""
+        path = self.results / "runs" / ".locks" / f"{self.run_key}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+", encoding="utf-8") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read(200).strip() or "another process"
+                on_wait(f"run {self.run_key} is being run by another harness process ({holder}); waiting for it, "
+                        "then its finished requests are reused")
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fh.truncate(0)
+            fh.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     # -- manifest
     def write_manifest(self, manifest: RunManifest) -> None:
