@@ -75,7 +75,7 @@ ResultsOpt = Annotated[
     Path | None, typer.Option("--results", help="Results directory (default: the config's `results`)")
 ]
 GpuOpt = Annotated[str, typer.Option("--gpu", help="GPU type: h100-80gb, h200-141gb, a100-80gb, …")]
-GpusPerNodeOpt = Annotated[int, typer.Option("--gpus-per-node", min=1, help="GPUs per node")]
+GpusPerNodeOpt = Annotated[int, typer.Option("--gpus-per-node", min=1, max=1024, help="GPUs per node")]
 
 
 def err(text: str) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import ConfigError, InputError
 from harness.specs import ModelSpec, RunSpec, TaskSpec
+from harness.store.ids import id_problem
 from harness.yaml_io import read_yaml_file, short
 
 T = TypeVar("T", bound=BaseModel)
@@ -135,6 +136,10 @@ def _load_dir(directory: Path, cls: type[T], key: str,
         for i, entry in enumerate(entries):
             where = str(path) if len(entries) == 1 else f"{path} [{key}[{i}]]"
             spec = parse_spec(cls, entry, where)
+            bad_id = id_problem(spec.id)  # type: ignore[attr-defined]
+            if bad_id is not None:  # ids become file and folder names: one rule (harness/store/ids.py)
+                problems.append(f"{where}: id: {bad_id}")
+                continue
             if check is not None:
                 problems.extend(f"{where}: {p}" for p in check(spec))
             if spec.id in specs:  # type: ignore[attr-defined]

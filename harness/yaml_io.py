@@ -80,6 +80,17 @@ class BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    mark = node.start_mark
+    raise InputError(f"{mark.name}: line {mark.line + 1}: YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} "
+                     "is not allowed in a config", "write plain text, numbers, lists and mappings")
+
+
+# Bytes, sets and ordered pairs are not config values: a spec would coerce them into something else.
+for _tag in ("binary", "set", "omap", "pairs"):
+    BoundedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
 def short(value: Any, limit: int = 80) -> str:
     """`repr(value)` cut to `limit` characters, without formatting more than it shows.
 
