@@ -144,7 +144,7 @@ def cases(tmp: Path, repo: Path, stub: str) -> list[Case]:
         shutil.copytree(repo / "configs", root)
         write(root / rel, text)
         run_cfg = write(root / "run.yaml", f"name: x\nmodels: [gemma-3-270m]\ntasks: ['{task}']\n")
-        out.append(Case(f"catalog:{name}", ["validate", str(run_cfg)], expect))
+        out.append(Case(f"catalog:{name}", ["validate", str(run_cfg)], expect, env={"HARNESS_CONFIG_DIR": str(root)}))
 
     model = (repo / "configs" / "models" / "gemma-3-270m.yaml").read_text()
     catalog("model-dup-key", "models/gemma-3-270m.yaml", model + "\nfamily: other\n")

@@ -209,8 +209,10 @@ def run(
     from harness.cli_progress import RichProgress
     from harness.config import load_run
     from harness.runner import run as run_all
+    from harness.store.files import writable_dir
 
     spec, catalog = load_run(config)
+    writable_dir(results or Path(spec.results))  # before any engine starts or endpoint is asked
     catalog = prepare_run(spec, catalog, split_ids(models), split_ids(tasks), endpoint or [])
     from harness.validate import remote_code_warnings
 

@@ -123,6 +123,8 @@ def load_yaml_text(text: str, name: str = "<string>", loader_cls: type[BoundedLo
         raise InputError(f"{name}:{where} malformed YAML: {str(problem)[:200]}", "fix the YAML syntax") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply", "flatten the document") from None
+    except (ValueError, OverflowError) as exc:  # a value YAML parses but Python refuses (a 5,000-digit integer)
+        raise InputError(f"{name}: unreadable value: {str(exc)[:120]}", "write a smaller value") from None
     finally:
         loader.dispose()
 

@@ -445,3 +445,25 @@ def test_endpoint_replies_of_the_wrong_shape(monkeypatch: pytest.MonkeyPatch) ->
                  {"choices": [{"text": "ok"}], "usage": {"completion_tokens": "many"}}]:
         result = backend._result(req, Reply(body, None, 200, 1), 0.1)
         assert result.error is not None and "malformed reply" in result.error
+
+
+def test_disk_full_during_generation_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.store.generations import GenerationWriter
+
+    from helpers.fake_models import write_fake_catalog
+
+    configs = write_fake_catalog(tmp_path / "configs")
+    (configs / "run.yaml").write_text("name: x\nmodels: [fake-base]\ntasks: [gsm8k]\nlimit: 3\n")
+    real_append = GenerationWriter.append
+
+    def append(self: GenerationWriter, record: Any) -> None:
+        if self.count >= 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_append(self, record)
+
+    monkeypatch.setattr(GenerationWriter, "append", append)
+    monkeypatch.setattr("harness.cli.rebuild_report", lambda *a, **k: "report: skipped in this test")
+    result = runner.invoke(app, ["run", str(configs / "run.yaml"), "--results", str(tmp_path / "results")])
+    line = one_line_error(result, 1)
+    assert "No space left on device" in line
+    assert len(list((tmp_path / "results").glob("runs/*/generations/*.jsonl"))) == 1  # the finished request kept

@@ -73,6 +73,23 @@ def inside(root: Path, *parts: str) -> Path:
     return path
 
 
+def writable_dir(path: Path, what: str = "results folder") -> Path:
+    """`path`, created if missing, checked to take a new file: InputError (one line) when it cannot,
+    before any work (a file in the way, a dangling or looping symlink, a read-only folder)."""
+    from harness.errors import InputError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path, prefix=".harness-write-check-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{what} {path}: {exc.strerror or type(exc).__name__}",
+                         "pass a folder you can write (--results DIR)") from None
+    except RuntimeError as exc:  # pathlib reports a symlink loop as a RuntimeError
+        raise InputError(f"{what} {path}: {exc}", "pass a folder you can write (--results DIR)") from None
+    return path
+
+
 def write_jsonl(path: Path, records: Iterable[BaseModel]) -> None:
     atomic_write_text(path, "".join(r.model_dump_json() + "\n" for r in records))
 

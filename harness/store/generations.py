@@ -155,9 +155,14 @@ class GenerationWriter:
     def close(self) -> None:
         if self._fh is None:
             return
-        self.sync()
-        self._fh.close()
-        self._fh = None
+        fh = self._fh
+        try:
+            self.sync()
+        finally:
+            # Closed even when the disk is full (fsync or the final flush fails): a file object left to
+            # the garbage collector would print "Exception ignored …" at exit.
+            self._fh = None
+            fh.close()
         if self.count == 0:
             self.path.unlink(missing_ok=True)  # a session that finished nothing leaves no file
 
