@@ -391,6 +391,9 @@ def report(
 
     if not results.is_dir():
         raise InputError(f"{results}: no such results directory", "pass --results DIR (where `harness run` wrote)")
+    if out is not None and (not out.suffix or out.is_dir()):
+        # The report's figures and sample pages go in the folder named like the file without its suffix.
+        raise InputError(f"--out {out}: not a file name with a suffix", "pass a file such as report.html")
     summary = build_report(results, out, ledger_path=claims_file, gpu=gpu, gpus_per_node=gpus_per_node)
     for line in summary.problems:
         note(line)

@@ -467,3 +467,19 @@ def test_disk_full_during_generation_is_one_line_exit_1(tmp_path: Path, monkeypa
     line = one_line_error(result, 1)
     assert "No space left on device" in line
     assert len(list((tmp_path / "results").glob("runs/*/generations/*.jsonl"))) == 1  # the finished request kept
+
+
+def test_report_out_without_a_suffix_or_onto_a_folder(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    _synthetic(results)
+    for out in [tmp_path / "report", tmp_path]:
+        line = one_line_error(runner.invoke(app, ["report", "--results", str(results), "--out", str(out)]), 2)
+        assert "pass a file such as report.html" in line
+
+
+def test_run_refuses_an_unusable_results_folder_before_any_work(tmp_path: Path) -> None:
+    odd = _odd_paths(tmp_path)
+    for kind in ["file", "under_a_file", "loop"]:
+        line = one_line_error(runner.invoke(app, ["run", str(ROOT / "configs" / "smoke.yaml"),
+                                                  "--results", str(odd[kind])]), 2)
+        assert "results folder" in line

@@ -15,7 +15,7 @@ from pathlib import Path
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.store.files import atomic_write_text, write_jsonl
 from harness.store.generations import GenerationWriter, engine_wall_s, iter_records, next_session, successful_keys
-from harness.store.ids import check_id
+from harness.store.ids import check_id, id_problem
 from harness.store.io import read_json, read_jsonl, read_metrics
 
 
@@ -146,5 +146,5 @@ def iter_runs(results: Path) -> Iterator[RunDir]:
     if not runs.is_dir():
         return
     for path in sorted(runs.iterdir()):
-        if path.is_dir() and (path / "manifest.json").is_file():
+        if id_problem(path.name) is None and path.is_dir() and (path / "manifest.json").is_file():
             yield RunDir(results, path.name)
