@@ -78,8 +78,9 @@ def write(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def synthetic_run(results: Path, repo: Path, run_key: str = "0123456789abcdef", **changes: Any) -> Path:
+def synthetic_run(results: Path, repo: Path, **changes: Any) -> Path:
     """One complete run folder, edited by `changes` (manifest fields, or `metrics`/`samples` file text)."""
+    run_key = "0123456789abcdef"
     run = results / "runs" / run_key
     manifest = {
         "schema_version": 3, "run_key": run_key, "status": "complete", "model": "gemma-3-270m", "task": "arc_easy",
@@ -236,9 +237,11 @@ def cases(tmp: Path, repo: Path, stub: str) -> list[Case]:
     line = json.dumps({"task": "gsm8k", "response": "The answer is 4", "gold": "4"})
     grade("binary", bytes(range(256)) * 8, 2)
     grade("json-array", json.dumps([{"task": "gsm8k", "response": "4", "gold": "4"}]), 2)
-    grade("unknown-task", json.dumps({"task": "nosuch", "response": "4", "gold": "4"}) + "\n", 0)
-    grade("escape-task", json.dumps({"task": "\x1b[2Jx", "response": "4", "gold": "4"}) + "\n", 0,
+    grade("unknown-task", line + "\n" + json.dumps({"task": "nosuch", "response": "4", "gold": "4"}) + "\n", 0)
+    grade("escape-task", line + "\n" + json.dumps({"task": "\x1b[2Jx", "response": "4", "gold": "4"}) + "\n", 0,
           check=no_raw_escape)
+    grade("escape-response", json.dumps({"task": "gsm8k", "response": "\x1b[2J 4 \x07", "gold": "\x1b]0;x\x07"})
+          + "\n", 0, check=no_raw_escape)
     grade("out-is-dir", line + "\n", 2, "--out", str(tmp))
     grade("out-under-file", line + "\n", 2, "--out", str(tmp / "afile" / "x.jsonl"))
     grade("out-devfull", line + "\n", 1, "--out", "/dev/full")

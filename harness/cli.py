@@ -485,7 +485,10 @@ def submit(
 def status(results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results")) -> None:
     """One line per submitted model × task: queued, running (progress), complete or failed; exit 0 if all complete."""
     from harness.cluster.status import status as job_status
+    from harness.errors import InputError
 
+    if results.exists() and not results.is_dir():
+        raise InputError(f"--results {results}: not a folder", "pass the results folder `harness submit` wrote to")
     text, code = job_status(results)
     typer.echo(printable(text))
     raise typer.Exit(code)
@@ -503,6 +506,10 @@ def prefetch(
     """Download every model (pinned revision) and dataset of a config into a shared cache; write its lock file."""
     from harness.cluster.prefetch import prefetch as prefetch_all
     from harness.cluster.scripts import default_cache
+    from harness.errors import InputError
+
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise InputError(f"--cache {cache}: not a folder", "pass the shared cache folder")
 
     raise typer.Exit(prefetch_all(config, cache or default_cache(), typer.echo, split_ids(models),
                                   split_ids(tasks), dry_run))
