@@ -299,7 +299,7 @@ def main() -> int:
         for case in all_cases:
             try:
                 proc = subprocess.run([sys.executable, "-c", "from harness.cli import app; app()", *case.argv],
-                                      cwd=work, env={**env, **case.env}, capture_output=True, text=True, timeout=120,
+                                      cwd=work, env={**env, **case.env}, capture_output=True, text=True, timeout=300,
                                       errors="replace")
                 verdict = judge(case, proc)
                 first = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or [""]

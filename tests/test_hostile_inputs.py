@@ -147,15 +147,20 @@ def test_validate_refuses_a_metric_named_by_a_python_path(tmp_path: Path) -> Non
     assert "evil.yaml" in line and "/tmp/evil_metric.py" in line
 
 
-def test_trust_remote_code_is_said_loudly(tmp_path: Path) -> None:
+def test_trust_remote_code_is_said_loudly_and_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from helpers.fake_models import fake_spec, write_fake_catalog
 
     configs = write_fake_catalog(tmp_path / "configs", fake_spec(trust_remote_code=True))
-    (configs / "run.yaml").write_text("name: x\nmodels: [fake-base]\ntasks: [gsm8k]\n")
+    (configs / "run.yaml").write_text("name: x\nmodels: [fake-base]\ntasks: [gsm8k]\nlimit: 1\n")
     result = runner.invoke(app, ["validate", str(configs / "run.yaml")])
     assert result.exit_code == 0, result.output
     assert "WARNING: model 'fake-base' sets trust_remote_code: true" in result.output
     assert "RUNS THE PYTHON CODE" in result.output
+    monkeypatch.setattr("harness.cli.rebuild_report", lambda *a, **k: "report: skipped in this test")
+    result = runner.invoke(app, ["run", str(configs / "run.yaml"), "--results", str(tmp_path / "results")])
+    assert result.exit_code == 0 and "WARNING: model 'fake-base' sets trust_remote_code" in result.output
+    (manifest,) = (tmp_path / "results").glob("runs/*/manifest.json")
+    assert json.loads(manifest.read_text())["run_settings"]["trust_remote_code"] is True
 
 
 # ---------------------------------------------------------------- resource exhaustion and YAML shape
