@@ -7,17 +7,59 @@ Set HARNESS_DEBUG=1 to see tracebacks.
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer._click import exceptions as click_exc  # typer vendors click: its exceptions live here
+from typer.core import TyperGroup
+from typer.exceptions import Abort as TyperAbort
+from typer.exceptions import Exit as TyperExit
 
 from harness.errors import HarnessError
+from harness.textsafe import printable
+
+
+class HarnessGroup(TyperGroup):
+    """The command group, keeping the exit-code promise for what typer handles itself: a usage error
+    (unknown option, missing argument, bad value) is one line and exit 2, not typer's box, and an
+    unexpected exception anywhere is one line and exit 1, not a traceback."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, windows_expand_args: bool = True,
+             **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
+        except click_exc.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx else "harness --help", err=True)
+            code = 2
+        except click_exc.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "harness"
+            err(f"{command}: {exc.format_message()} (see `{command} --help`)")
+            code = 2
+        except click_exc.ClickException as exc:
+            err(exc.format_message())
+            code = exc.exit_code
+        except TyperAbort:
+            err("aborted")
+            code = 130
+        except Exception as exc:  # noqa: BLE001 - the promise: never a traceback (HARNESS_DEBUG=1 shows it)
+            if _debug():
+                raise
+            code = report_unexpected(exc)
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
+    cls=HarnessGroup,
     name="harness",
     help="Test public claims about open-weight LLMs against measured evidence.",
     no_args_is_help=True,
@@ -33,7 +75,7 @@ ResultsOpt = Annotated[
                               "$HARNESS_RESULTS, else ./results)")
 ]
 GpuOpt = Annotated[str, typer.Option("--gpu", help="GPU type: h100-80gb, h200-141gb, a100-80gb, …")]
-GpusPerNodeOpt = Annotated[int, typer.Option("--gpus-per-node", min=1, help="GPUs per node")]
+GpusPerNodeOpt = Annotated[int, typer.Option("--gpus-per-node", min=1, max=1024, help="GPUs per node")]
 
 
 def _debug() -> bool:
@@ -49,7 +91,50 @@ def results_dir_for(explicit: Path | None, configured: str | None = None) -> Pat
 
 
 def err(text: str) -> None:
-    typer.echo(f"error: {text}", err=True)
+    """One error line; text from records or servers is shown with control characters escaped."""
+    typer.echo(f"error: {printable(text, one_line=True)}", err=True)
+
+
+def note(text: str) -> None:
+    """A note on stderr (problems found in records: their text is escaped, never sent to the terminal raw)."""
+    typer.echo(f"note: {printable(text, one_line=True)}", err=True)
+
+
+def report_unexpected(exc: BaseException) -> int:
+    """An exception no command turned into a HarnessError: one line, and the exit code it deserves.
+
+    A path the user gave that cannot be written or read (permission, read-only, a file where a folder
+    should be, a symlink loop, a name too long) is bad input (2); a full disk or anything else is a
+    runtime failure (1)."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or type(exc).__name__
+        if exc.errno in INPUT_ERRNOS:
+            err(f"{where}{reason} (check the path: it must be a writable folder or file you own)")
+            return 2
+        if exc.errno == errno.ENOSPC:
+            err(f"{where}no space left on device (free space, then run the same command again to resume)")
+            return 1
+        err(f"{where}{reason}")
+        return 1
+    if is_symlink_loop(exc):
+        err(f"{str(exc)[:300]} (check the path: a symlink points to itself)")
+        return 2
+    if isinstance(exc, MemoryError):
+        err("out of memory (the input may be too large)")
+        return 1
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    err(f"internal error: {type(exc).__name__}: {text} (HARNESS_DEBUG=1 shows the traceback)")
+    return 1
+
+
+def is_symlink_loop(exc: BaseException) -> bool:
+    """pathlib's `resolve()` reports a symlink loop as a RuntimeError (Python < 3.13), not an OSError."""
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop")
+
+
+INPUT_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ELOOP,
+                          errno.ENOENT, errno.EEXIST, errno.ENAMETOOLONG, errno.EINVAL})
 
 
 def guarded(fn: F) -> F:
@@ -67,6 +152,12 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             err("interrupted; finished requests are saved, run the same command again to resume")
             raise typer.Exit(130) from None
+        except (TyperExit, TyperAbort, click_exc.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one line and an exit code, never a traceback
+            if _debug():
+                raise
+            raise typer.Exit(report_unexpected(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -98,14 +189,16 @@ def validate(config: ConfigArg) -> None:
     """Check a run config and every model and task it names (exit 2 on errors); warn of missing data or weights."""
     from harness.backends.endpoint import preflight
     from harness.config import load_run
-    from harness.validate import check_run
+    from harness.validate import check_run, remote_code_warnings
 
     spec, catalog = load_run(config)
     tasks = catalog.expand_tasks(spec.tasks)
     preflight([catalog.model(m) for m in spec.models], tasks, live=False)
+    for line in remote_code_warnings([catalog.model(m) for m in spec.models]):
+        typer.echo(f"WARNING: {printable(line, one_line=True)}", err=True)
     warnings = check_run([catalog.model(m) for m in spec.models], tasks)
     for line in warnings:
-        typer.echo(f"warning: {line}", err=True)
+        typer.echo(f"warning: {printable(line, one_line=True)}", err=True)
     note = f" ({len(warnings)} warning(s): not everything can run on this machine)" if warnings else ""
     typer.echo(f"ok: {config} — {len(spec.models)} model(s) × {len(tasks)} task(s){note}")
 
@@ -128,9 +221,16 @@ def run(
     from harness.cli_progress import RichProgress
     from harness.config import load_run
     from harness.runner import run as run_all
+    from harness.store.files import writable_dir
 
     spec, catalog = load_run(config)
+    writable_dir(results_dir_for(results, spec.results))  # before any engine starts or endpoint is asked
     catalog = prepare_run(spec, catalog, split_ids(models), split_ids(tasks), endpoint or [])
+    from harness.validate import remote_code_warnings
+
+    for line in remote_code_warnings([catalog.model(m) for m in split_ids(models) or spec.models
+                                      if m in catalog.models]):
+        typer.echo(f"WARNING: {printable(line, one_line=True)}", err=True)
     with RichProgress() as progress:
         outcomes = run_all(spec, catalog, models=split_ids(models), tasks=split_ids(tasks),
                            limit=limit, results=results, progress=progress)
@@ -143,7 +243,7 @@ def run(
             scores = ", ".join(f"{m.metric}={m.score:.3f} (n={m.n})" for m in o.metrics)
             typer.echo(f"{o.model} × {o.task}: {scores} [{o.status}, run {o.run_key}]")
     typer.echo(f"leaderboard: {results_dir / 'leaderboard.csv'}")
-    typer.echo(rebuild_report(results_dir, catalog=catalog))
+    typer.echo(printable(rebuild_report(results_dir, catalog=catalog)))
     if failed:
         # Bad input only (missing data, unknown GPU type) → 2; anything that broke at run time → 1.
         raise typer.Exit(2 if all(o.exit_code == 2 for o in failed) else 1)
@@ -222,12 +322,14 @@ def grade(
     except Exception as exc:  # noqa: BLE001  (a bug must not cost the user a traceback; output so far is kept)
         if _debug():
             raise
+        if isinstance(exc, OSError) or is_symlink_loop(exc):  # an --out path that cannot be written: say which
+            raise typer.Exit(report_unexpected(exc)) from None
         err(f"grading failed: {type(exc).__name__}: {exc} (lines written so far are kept; HARNESS_DEBUG=1 shows why)")
         raise typer.Exit(1) from None
     if summary.resumed:
         typer.echo(f"continued: {summary.resumed} lines were already graded in {out} (--fresh re-grades them)")
     for task_id, row in sorted(summary.metrics().items()):
-        typer.echo(f"{task_id}: accuracy={row['accuracy']:.4f} n={int(row['n'])} "
+        typer.echo(f"{printable(task_id, one_line=True)}: accuracy={row['accuracy']:.4f} n={int(row['n'])} "
                    f"truncated={int(row['n_truncated'])} ungradable={int(row['n_ungradable'])}")
     if summary.n_bad:
         err(f"{summary.n_bad} line(s) could not be graded (marked with \"error\" in the output): "
@@ -267,11 +369,11 @@ def claims(
     csv_path, md_path = write_reports(verdicts, ledger, results)
     summary, notes = summary_lines(verdicts)
     for line in notes:
-        typer.echo(f"note: {line}", err=True)
+        note(line)
     for line in summary:
         typer.echo(line)
     typer.echo(f"wrote {csv_path} and {md_path}")
-    typer.echo(rebuild_report(results, (verdicts, ledger), catalog))
+    typer.echo(printable(rebuild_report(results, (verdicts, ledger), catalog)))
 
 
 @app.command()
@@ -283,7 +385,7 @@ def leaderboard(results: ResultsOpt = None) -> None:
 
     path, problems, notes = rebuild_leaderboard(results)
     for line in [*notes, *(str(p) for p in problems)]:
-        typer.echo(f"note: {line}", err=True)
+        note(line)
     typer.echo(str(path))
 
 
@@ -306,9 +408,12 @@ def report(
 
     if not results.is_dir():
         raise InputError(f"{results}: no such results directory", "pass --results DIR (where `harness run` wrote)")
+    if out is not None and (not out.suffix or out.is_dir()):
+        # The report's figures and sample pages go in the folder named like the file without its suffix.
+        raise InputError(f"--out {out}: not a file name with a suffix", "pass a file such as report.html")
     summary = build_report(results, out, ledger_path=claims_file, gpu=gpu, gpus_per_node=gpus_per_node)
     for line in summary.problems:
-        typer.echo(f"note: {line}", err=True)
+        note(line)
     pages = f", {len(summary.sample_pages)} sample pages" if summary.sample_pages else ""
     typer.echo(f"{summary.n_models} models × {summary.n_tasks} tasks, {summary.n_samples:,} samples, "
                f"{summary.n_claims} claims; figures in {summary.files_dir / 'figures'}{pages}")
@@ -398,9 +503,12 @@ def status(results: ResultsOpt = None) -> None:
     """One line per submitted model × task: queued, running (progress), complete or failed; exit 0 if all complete."""
     results = results_dir_for(results)
     from harness.cluster.status import status as job_status
+    from harness.errors import InputError
 
+    if results.exists() and not results.is_dir():
+        raise InputError(f"--results {results}: not a folder", "pass the results folder `harness submit` wrote to")
     text, code = job_status(results)
-    typer.echo(text)
+    typer.echo(printable(text))
     raise typer.Exit(code)
 
 
@@ -416,6 +524,10 @@ def prefetch(
     """Download every model (pinned revision) and dataset of a config into a shared cache; write its lock file."""
     from harness.cluster.prefetch import prefetch as prefetch_all
     from harness.cluster.scripts import default_cache
+    from harness.errors import InputError
+
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise InputError(f"--cache {cache}: not a folder", "pass the shared cache folder")
 
     raise typer.Exit(prefetch_all(config, cache or default_cache(), typer.echo, split_ids(models),
                                   split_ids(tasks), dry_run))

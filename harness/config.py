@@ -13,11 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from harness.errors import ConfigError, InputError
 from harness.specs import ModelSpec, RunSpec, TaskSpec
+from harness.store.ids import id_problem
+from harness.yaml_io import read_yaml_file, short
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -38,16 +39,9 @@ def default_config_dir() -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file (safe loader: no tags, no code), with a one-line error on failure."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file", "check the path")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}:{where}: malformed YAML: {problem}", "fix the YAML syntax") from None
+    """Parse a YAML file with the harness's one loader (`harness.yaml_io`: no tags, no code, bounded,
+    duplicate keys refused), with a one-line error on failure."""
+    return read_yaml_file(path)
 
 
 def format_validation_error(exc: ValidationError) -> list[str]:
@@ -59,9 +53,7 @@ def format_validation_error(exc: ValidationError) -> list[str]:
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         got = err.get("input")
-        got_text = repr(got) if not isinstance(got, dict) else "{…}"
-        if len(got_text) > 60:
-            got_text = got_text[:57] + "..."
+        got_text = short(got, 60) if not isinstance(got, dict) else "{…}"
         lines.append(f"{loc}: {msg} (got {got_text})")
     return lines
 
@@ -145,6 +137,10 @@ def _load_dir(directory: Path, cls: type[T], key: str,
         for i, entry in enumerate(entries):
             where = str(path) if len(entries) == 1 else f"{path} [{key}[{i}]]"
             spec = parse_spec(cls, entry, where)
+            bad_id = id_problem(spec.id)  # type: ignore[attr-defined]
+            if bad_id is not None:  # ids become file and folder names: one rule (harness/store/ids.py)
+                problems.append(f"{where}: id: {bad_id}")
+                continue
             if check is not None:
                 problems.extend(f"{where}: {p}" for p in check(spec))
             if spec.id in specs:  # type: ignore[attr-defined]

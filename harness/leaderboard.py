@@ -15,7 +15,7 @@ import io
 from pathlib import Path
 
 from harness.records import MetricRecord, RunManifest
-from harness.store import Problem, Results, atomic_write_text, file_lock
+from harness.store import Problem, Results, ResultsError, atomic_write_text, file_lock
 
 COLUMNS = [
     "model", "family", "developer", "country", "params_b", "active_params_b", "task", "suite",
@@ -50,11 +50,20 @@ def _row(manifest: RunManifest, metric: MetricRecord, limit: int | None) -> dict
 
 def collect_rows(results: Path | Results) -> list[dict[str, object]]:
     """One row per metric of the evidence run of each model × task (see `Results.select`)."""
-    reader = results if isinstance(results, Results) else Results(results)
+    reader = results if isinstance(results, Results) else Results(results, skip_damaged=True)
     rows: list[dict[str, object]] = []
     for selection in reader.selections().values():
         run = selection.chosen
-        rows.extend(_row(run.manifest, metric, run.limit) for metric in reader.metrics(run))
+        try:
+            metrics = reader.metrics(run)
+        except ResultsError as exc:
+            if not reader.skip_damaged:
+                raise
+            # One damaged file must not take every other run's rows (or the run that is rebuilding) down.
+            reader.problems.append(Problem(str(run.dir.metrics_path), f"damaged, not used: {exc.message}",
+                                           run.model, run.task))
+            continue
+        rows.extend(_row(run.manifest, metric, run.limit) for metric in metrics)
     return sorted(rows, key=lambda r: (str(r["model"]), str(r["task"]), str(r["metric"])))
 
 
@@ -70,12 +79,29 @@ def _with_references(rows: list[dict[str, object]], references: Path | None) -> 
     return board.to_dict(orient="records")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A cell as a spreadsheet should read it: text that a spreadsheet would run as a formula (it starts
+    with = + - @, a tab or a carriage return) gets a leading apostrophe; numbers, including negative
+    ones and text that is just a number, stay as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def render_csv(rows: list[dict[str, object]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS})
+        writer.writerow({k: csv_cell(row.get(k)) for k in COLUMNS})
     return buf.getvalue()
 
 
@@ -94,7 +120,7 @@ def rebuild_leaderboard(results: Path, references: Path | None = None) -> tuple[
     results.mkdir(parents=True, exist_ok=True)
     path = results / LEADERBOARD
     with file_lock(results / LOCK):
-        reader = Results(results)
+        reader = Results(results, skip_damaged=True)
         rows = _with_references(collect_rows(reader), references or default_references())
         atomic_write_text(path, render_csv(rows))
     notes = [f"{m} × {t}: {note}" for (m, t), sel in reader.selections().items() for note in sel.notes]

@@ -102,3 +102,16 @@ def check_run(models: list[ModelSpec], tasks: list[TaskSpec]) -> list[str]:
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         problems.append(_GAP_LINES[kind].format(n=len(names), root=data_dir(), shown=shown))
     return problems
+
+
+def remote_code_warnings(models: list[ModelSpec]) -> list[str]:
+    """One loud line per model whose config turns on `trust_remote_code`: loading it imports and runs the
+    Python files shipped with its weights (not code the harness reviewed). The run manifest records it."""
+    return [f"model '{m.id}' sets trust_remote_code: true: loading it RUNS THE PYTHON CODE in its weights "
+            f"repository ({_where(m)}); read that code first, or remove the flag if the architecture is supported"
+            for m in models if m.trust_remote_code]
+
+
+def _where(model: ModelSpec) -> str:
+    src = model.source
+    return str(getattr(src, "repo", None) or getattr(src, "path", None) or getattr(src, "package", None) or model.id)

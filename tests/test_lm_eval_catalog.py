@@ -110,8 +110,8 @@ def test_function_tags_and_python_classes_in_project_yamls_are_refused(tmp_path:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("task: bad\nclass: SomeTask\n", "`class:` makes lm-eval load a Python task class"),
-    ("task: bad\nmetric_list:\n  - metric: bleu\n    hf_evaluate: true\n", "`hf_evaluate: true` fetches"),
+    ("task: bad\nclass: SomeTask\n", "`class` builds a Python task class"),
+    ("task: bad\nmetric_list:\n  - metric: bleu\n    hf_evaluate: true\n", "`hf_evaluate` loads a metric script"),
     ("task: bad\ninclude: ../../tasks/arc_easy.yaml\n", "is outside"),
     ("task: bad\ndoc_to_text: [unclosed\n", "malformed YAML"),
 ])

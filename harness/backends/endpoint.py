@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
-
 from harness.answer_types import answer_type
 from harness.backends.http_client import EndpointClient
 from harness.config import Catalog, parse_spec
 from harness.errors import InputError
 from harness.specs import Endpoint, ModelSpec, RunSpec, TaskSpec
+from harness.yaml_io import load_yaml_text
 
 
 def read_api_key(model: ModelSpec) -> str | None:
@@ -104,8 +103,12 @@ def probe(client: EndpointClient, model: ModelSpec) -> ServerInfo:
                              "endpoint.base_url should be the OpenAI root, usually ending in /v1")
         raise InputError(f"model '{model.id}': endpoint {where} did not answer: {reply.error}",
                          "start the server, or fix endpoint.base_url")
-    entries = [m for m in reply.body.get("data") or [] if isinstance(m, dict) and "id" in m]
-    served = [str(m["id"]) for m in entries]
+    data = reply.body.get("data") if isinstance(reply.body, dict) else None
+    if not isinstance(data, list):
+        raise InputError(f"model '{model.id}': {where}/models is not an OpenAI model list (no `data` list)",
+                         "endpoint.base_url should be an OpenAI-compatible API root, usually ending in /v1")
+    entries = [m for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+    served = [m["id"] for m in entries]
     wanted = model.endpoint.model or (model.id if model.endpoint.managed else None)
     if wanted is None:
         if len(served) != 1:
@@ -118,7 +121,8 @@ def probe(client: EndpointClient, model: ModelSpec) -> ServerInfo:
     root = next((m.get("root") for m in entries if m["id"] == wanted), None)
     server_root = client.base_url.removesuffix("/v1")
     version_reply = client.get(f"{server_root}/version", 10.0, retries=0) if server_root != client.base_url else None
-    version = (version_reply.body or {}).get("version") if version_reply else None
+    version = (version_reply.body or {}).get("version") if version_reply and isinstance(version_reply.body, dict) \
+        else None
     return ServerInfo(where, wanted, str(root) if root else None, str(version) if version else None)
 
 
@@ -160,7 +164,7 @@ def with_endpoint(catalog: Catalog, model_ids: list[str], pairs: list[str]) -> C
             raise InputError(f"--endpoint: unknown key '{key}'",
                              f"known keys: {', '.join(Endpoint.model_fields)}; an API key goes in an "
                              "environment variable named by api_key_env")
-        updates[key] = yaml.safe_load(value) if value.strip() else None
+        updates[key] = load_yaml_text(value, f"--endpoint {key}") if value.strip() else None
     models = dict(catalog.models)
     for model_id in model_ids:
         model = catalog.model(model_id)

@@ -42,7 +42,7 @@ def error_message(response: httpx.Response) -> str:
     """The server's own words for an error reply ({"error": {"message"}}, {"detail"}, or the text)."""
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         return response.text.strip()[:200] or response.reason_phrase
     if isinstance(data, dict):
         err = data.get("error", data.get("detail", data.get("message")))
@@ -206,7 +206,7 @@ class EndpointClient:
                              status, attempt + 1)
             try:
                 body = response.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
                 error = self.redact(f"HTTP {status} from {url}: the body is not JSON")
                 continue
             reason = accept(body) if accept and isinstance(body, dict) else None

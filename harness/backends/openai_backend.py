@@ -124,6 +124,15 @@ class OpenAIBackend:
     def _result(self, req: GenRequest, reply: Reply, wall: float) -> GenResult:
         if reply.body is None:
             return GenResult("", "error", len(req.prompt_ids), 0, wall, error=reply.error)
+        try:
+            return self._parse_result(req, reply, wall)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            # A 2xx reply of the wrong shape fails this request (counted, retried on the next run), not the task.
+            return GenResult("", "error", len(req.prompt_ids), 0, wall,
+                             error=f"malformed reply from the server: {type(exc).__name__}: {str(exc)[:200]}")
+
+    def _parse_result(self, req: GenRequest, reply: Reply, wall: float) -> GenResult:
+        assert reply.body is not None
         choice = reply.body["choices"][0]
         usage = reply.body.get("usage") or {}
         reasoning = None
@@ -134,6 +143,8 @@ class OpenAIBackend:
                               if message.get(k) is not None), None)
         else:
             text = choice.get("text") or ""
+        if not isinstance(text, str):
+            raise TypeError(f"the answer text is a {type(text).__name__}")
         return GenResult(
             text=text, finish_reason=str(choice.get("finish_reason") or "stop"),
             prompt_tokens=int(usage.get("prompt_tokens") or len(req.prompt_ids)),
@@ -211,12 +222,17 @@ class OpenAIBackend:
                                     f"choices for {len(prompts)} prompts", reply.status, reply.attempts)
         if reply.body is None:
             return [LLResult(math.nan, False, len(ids), wall, error=reply.error) for ids in prompts]
-        served_by = self.info.served_by(reply.body, "completions")
-        choices = sorted(reply.body["choices"], key=lambda c: int(c.get("index", 0)))
         results = []
-        for req, ids, choice in zip(requests, prompts, choices, strict=True):
-            total, greedy = self._score(choice, ids, len(ids) - len(req.continuation_ids))
-            results.append(LLResult(total, greedy, len(ids), wall, served_by=served_by))
+        try:
+            served_by = self.info.served_by(reply.body, "completions")
+            choices = sorted(reply.body["choices"], key=lambda c: int(c.get("index", 0)))
+            for req, ids, choice in zip(requests, prompts, choices, strict=True):
+                total, greedy = self._score(choice, ids, len(ids) - len(req.continuation_ids))
+                results.append(LLResult(total, greedy, len(ids), wall, served_by=served_by))
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            # A 2xx reply of the wrong shape fails this batch's requests, not the task.
+            error = f"malformed reply from the server: {type(exc).__name__}: {str(exc)[:200]}"
+            return [LLResult(math.nan, False, len(ids), wall, error=error) for ids in prompts]
         return results
 
     def _score(self, choice: dict[str, Any], ids: list[int], begin: int) -> tuple[float, bool]:

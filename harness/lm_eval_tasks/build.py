@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataMissingError, HarnessError, InputError
+from harness.lm_eval_tasks.allow import check_task_config
 from harness.lm_eval_tasks.catalog import project_root
 from harness.lm_eval_tasks.index import Listed, full_index
 from harness.lm_eval_tasks.safe_yaml import data_files_of, sanitize
@@ -79,6 +80,8 @@ def _factory(project: set[str], root: Path | None) -> Any:
         def _load_full_config(self, entry: Any, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             cfg = super()._load_full_config(entry, overrides)
             from_project = entry.yaml_path is None and entry.name in project
+            if from_project:  # again after lm-eval merged a group's overrides into it
+                check_task_config(cfg, f"lm-eval task '{entry.name}'")
             if from_project and root is None and any(not Path(f).is_absolute() for f in data_files_of(cfg)):
                 raise DataMissingError(f"lm-eval task '{entry.name}' reads local files and HARNESS_DATA_DIR is "
                                        "not set", "set HARNESS_DATA_DIR to the local mirror")

@@ -1,13 +1,14 @@
 """Reading the project's own lm-eval task YAMLs (`configs/lm_eval/`) without running any code.
 
 lm-eval's loader turns a `!function utils.process_docs` tag into an import of a Python file next to
-the YAML, and a `class:` key into a Python task class: code from a config file. The harness never
-executes code from a config file, so project YAMLs are read here, with a safe loader that refuses
-those tags, and handed to lm-eval as plain dicts (lm-eval never opens them itself). lm-eval's own
-bundled tasks are package code and load through lm-eval as usual.
+the YAML, a `class:` key into a Python task class, and an unknown metric name into
+`evaluate.load(name)` (which imports a `.py` path): code from a config file. The harness never
+executes code from a config file, so project YAMLs are read here, with the harness's bounded safe
+loader (`harness.yaml_io`) that refuses those tags, checked against an allow-list of keys, metrics,
+aggregations, filters and samplers (`allow.py`), and handed to lm-eval as plain dicts (lm-eval never
+opens them itself). lm-eval's own bundled tasks are package code and load through lm-eval as usual.
 
-Also refused in project YAMLs: `include:` of a file outside the include directory, `class:` (Python
-task classes) and `hf_evaluate: true` (a metric script fetched from the Hub and executed).
+Also refused in project YAMLs: `include:` of a file outside the include directory.
 """
 
 from __future__ import annotations
@@ -19,21 +20,21 @@ from typing import Any
 import yaml
 
 from harness.errors import DataMissingError, InputError
+from harness.lm_eval_tasks.allow import HOW_TO_FIX, check_task_config
+from harness.yaml_io import BoundedLoader, read_yaml_file
 
 FUNCTION_TAG = "!function"
-HOW_TO_FIX = ("write the prompt with lm-eval's Jinja fields (doc_to_text, doc_to_choice, doc_to_target) "
-              "and its registered metrics and filters, or add the task to lm-eval itself")
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that names `!function` tags instead of failing on an unknown tag."""
+class _SafeLoader(BoundedLoader):
+    """The harness's bounded safe loader, naming `!function` tags instead of failing on an unknown tag."""
 
 
 def _refuse_function(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     mark = node.start_mark
     raise InputError(
-        f"{mark.name}: line {mark.line + 1}: `{FUNCTION_TAG} {node.value}` would run Python code from a config "
-        "file, which the harness refuses",
+        f"{mark.name}: line {mark.line + 1}: `{FUNCTION_TAG} {str(node.value)[:80]}` would run Python code from a "
+        "config file, which the harness refuses",
         HOW_TO_FIX,
     )
 
@@ -42,14 +43,7 @@ _SafeLoader.add_constructor(FUNCTION_TAG, _refuse_function)
 
 
 def _parse(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}:{where}: malformed YAML: {problem}", "fix the YAML syntax") from None
+    return read_yaml_file(path, _SafeLoader)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -68,7 +62,7 @@ def load_project_yaml(path: Path, root: Path, _seen: frozenset[Path] = frozenset
     cfg = _parse(path)
     if not isinstance(cfg, dict):
         raise InputError(f"{path}: expected a mapping of keys, got {type(cfg).__name__}")
-    _check_keys(cfg, path)
+    check_task_config(cfg, path)
     includes = cfg.pop("include", None)
     if includes is None:
         return cfg
@@ -86,22 +80,6 @@ def load_project_yaml(path: Path, root: Path, _seen: frozenset[Path] = frozenset
         merged.update(inner)
     merged.update(cfg)
     return merged
-
-
-def _check_keys(node: Any, path: Path) -> None:
-    """Refuse keys that make lm-eval run code (anywhere in the config, inline group members too)."""
-    if isinstance(node, dict):
-        if "class" in node:
-            raise InputError(f"{path}: `class:` makes lm-eval load a Python task class, which the harness "
-                             "refuses in project YAMLs", HOW_TO_FIX)
-        if node.get("hf_evaluate") is True:
-            raise InputError(f"{path}: `hf_evaluate: true` fetches and runs a metric script from the Hub, which "
-                             "the harness refuses in project YAMLs", "use one of lm-eval's registered metrics")
-        for value in node.values():
-            _check_keys(value, path)
-    elif isinstance(node, list):
-        for value in node:
-            _check_keys(value, path)
 
 
 def data_files_of(cfg: Any) -> list[str]:

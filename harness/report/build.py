@@ -52,6 +52,7 @@ from harness.report.views import (
     variant_groups,
 )
 from harness.store import Results, atomic_write_text, file_lock
+from harness.store.files import inside
 from harness.store.results import describe_problems
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _reusable_pages(pages_dir: Path, refs: dict[str, list[RunRef]], cell_budget:
     keys = {task: page_key(task, rs, cell_budget, root, code) for task, rs in refs.items()}
     reused = {}
     for task, key in keys.items():
-        found = reuse_page(pages_dir / f"{task}.html", key)
+        found = reuse_page(inside(pages_dir, f"{task}.html"), key)
         if found is not None:
             reused[task] = found
     return reused, keys

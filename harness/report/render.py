@@ -17,6 +17,7 @@ from harness.report.data import CellRow
 from harness.report.samples import SamplesIndex
 from harness.report.views import Heatmap
 from harness.store import atomic_write_text
+from harness.store.files import inside
 
 HERE = Path(__file__).resolve().parent
 CELL_COLUMNS = (
@@ -130,6 +131,6 @@ def write_samples_page(pages_dir: Path, back: str, task: str, blob: str, counts:
         css=static("report.css"), samples_js=static("samples.js"), task=task, blob=blob, back=back,
         counts=counts, n_samples=sum(sum(c.values()) for c in counts.values()), stamp_json=stamp_json,
         index_json=safe_json({task: {"counts": counts, "page": None}}))
-    path = pages_dir / f"{task}.html"
+    path = inside(pages_dir, f"{task}.html")  # a task id read from a record must not leave the folder
     atomic_write_text(path, html)
     return path

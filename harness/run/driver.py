@@ -79,6 +79,16 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
     return Outcome(model.id, plan.task.id, plan.run_key, "complete", metrics=scored.metrics, wall_s=wall)
 
 
+def _run_claimed(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: ResolvedWeights,
+                 spec: RunSpec, settings: dict[str, Any], device: str, progress: Progress) -> Outcome:
+    """`run_task` under the run's lock: a second process on the same results waits, then reuses the work."""
+    with plan.run_dir.claim(progress.message):
+        if plan.run_dir.is_complete():  # another process finished it while this one waited
+            progress.message(f"{model.id} × {plan.task.id}: completed by another process (run {plan.run_key})")
+            return Outcome(model.id, plan.task.id, plan.run_key, "cached", metrics=plan.run_dir.read_metrics())
+        return run_task(model, backend, plan, weights, spec, settings, device, progress)
+
+
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
     """The model's backend, loaded in this process (`harness.backends.registry`)."""
     return registry.load_backend(model, weights, settings)
@@ -137,8 +147,8 @@ def execute_model_run(planned: ModelRun, spec: RunSpec, results: Path, progress:
     try:
         for plan in plans:
             try:
-                outcomes.append(run_task(planned.spec, backend, plan, planned.weights, spec, run_settings, device,
-                                         progress))
+                outcomes.append(_run_claimed(planned.spec, backend, plan, planned.weights, spec, run_settings,
+                                             device, progress))
             except HarnessError as exc:
                 outcomes.append(failed(model.id, plan.task.id, exc, plan.run_key))
             except Exception as exc:  # noqa: BLE001 - one task's crash must not lose the others

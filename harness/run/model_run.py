@@ -57,6 +57,7 @@ class ModelRun:
     def run_settings(self, chunk_size: int, engine_info: dict[str, Any]) -> dict[str, Any]:
         """The manifest's `run_settings`: how this run was executed (not part of its identity)."""
         return {"backend": self.model.backend, "limit": self.limit, "chunk_size": chunk_size,
+                "trust_remote_code": self.model.trust_remote_code,  # the model's own Python code ran
                 "dtype": self.effective.dtype.as_dict(),
                 "data_parallel": len(self.groups) if self.groups else 1,
                 "engine": {k: v for k, v in self.engine.__dict__.items() if k != "extra"},

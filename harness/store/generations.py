@@ -54,20 +54,55 @@ def _order(path: Path) -> tuple[int, int, int]:
     return (1, int(m.group(1)), int(m.group(2)))
 
 
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """`complete_lines` with each line's number in the file (for errors that name it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _damaged(path, text_line(path, exc.start), "not UTF-8 text") from None
+    lines = text.split("\n")
+    lines.pop()  # after the last "\n": empty, or a line a kill cut short
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, line
+
+
+def text_line(path: Path, offset: int) -> int:
+    """The 1-based line holding byte `offset` of a file."""
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
+
+
+def _damaged(path: Path, number: int, what: str) -> Exception:
+    from harness.store.io import ResultsError
+
+    return ResultsError(f"{path}:{number}: damaged generation record ({what})",
+                        "delete that line (its request runs again on the next run) or the whole file")
+
+
 def iter_records(directory: Path) -> Iterator[tuple[Path, GenerationRecord]]:
+    """Every complete record of a run's generation log; a damaged line is a ResultsError naming file:line."""
     for path in log_files(directory):
-        for line in complete_lines(path):
-            yield path, GenerationRecord.model_validate_json(line)
+        for number, line in _numbered_lines(path):
+            try:
+                record = GenerationRecord.model_validate_json(line)
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                first = str(exc).splitlines()[1 if len(str(exc).splitlines()) > 1 else 0][:120]
+                raise _damaged(path, number, first.strip()) from None
+            yield path, record
 
 
 def successful_keys(directory: Path) -> set[str]:
     """Keys of persisted successful generations, without validating whole records (cheap)."""
     keys: set[str] = set()
     for path in log_files(directory):
-        for line in complete_lines(path):
-            row = json.loads(line)
-            if row.get("error") is None:
-                keys.add(row["key"])
+        for number, line in _numbered_lines(path):
+            try:
+                row = json.loads(line)
+                if row.get("error") is None:
+                    keys.add(row["key"])
+            except (ValueError, AttributeError, KeyError, TypeError):
+                raise _damaged(path, number, "not a JSON record with a key") from None
     return keys
 
 
@@ -120,9 +155,14 @@ class GenerationWriter:
     def close(self) -> None:
         if self._fh is None:
             return
-        self.sync()
-        self._fh.close()
-        self._fh = None
+        fh = self._fh
+        try:
+            self.sync()
+        finally:
+            # Closed even when the disk is full (fsync or the final flush fails): a file object left to
+            # the garbage collector would print "Exception ignored …" at exit.
+            self._fh = None
+            fh.close()
         if self.count == 0:
             self.path.unlink(missing_ok=True)  # a session that finished nothing leaves no file
 

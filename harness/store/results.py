@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from harness.records import MetricRecord, RunManifest, SampleRecord
 from harness.specs import ModelSpec, TaskSpec
+from harness.store.ids import ID_RULE, id_problem
 from harness.store.io import ResultsError, read_json, read_jsonl, read_metrics
 from harness.store.rundir import RunDir
 
@@ -117,6 +118,18 @@ def parse_time(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _check_ids(manifest: RunManifest, path: Path) -> None:
+    """The ids a manifest carries become file names (report pages, run folders): one rule for all."""
+    for kind, value in (("model id", manifest.model), ("task id", manifest.task), ("run key", manifest.run_key)):
+        problem = id_problem(value)
+        if problem is not None:
+            raise ResultsError(f"{path}: invalid {kind}: {problem}",
+                               f"ids are {ID_RULE}; the record is damaged or was not written by the harness")
+    if manifest.run_key != path.parent.name:
+        raise ResultsError(f"{path}: run key {manifest.run_key!r} is not its folder's name",
+                           "the record was moved or edited; run that model × task again")
+
+
 def _spec_matches(recorded: dict[str, Any], current: ModelSpec | TaskSpec) -> bool:
     """Whether a run's recorded spec is the catalogue's current one in everything that changes answers.
 
@@ -160,6 +173,10 @@ class Results:
     catalog: Catalog | None = None
     runs: list[RunInfo] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # False: a damaged record raises ResultsError (exit 2). True: it becomes a Problem and its run is
+    # left out (the leaderboard rebuild at the end of every `harness run`, which must not fail a run
+    # over a record in an unrelated one).
+    skip_damaged: bool = False
     _samples: dict[str, list[SampleRecord]] = field(default_factory=dict, repr=False)
     _metrics: dict[str, list[MetricRecord]] = field(default_factory=dict, repr=False)
 
@@ -171,10 +188,20 @@ class Results:
             manifest_path = path / "manifest.json"
             if not path.is_dir() or path.name.startswith("."):
                 continue
+            if id_problem(path.name) is not None:
+                self.problems.append(Problem(str(path), f"not a run folder: {id_problem(path.name)} (not used)"))
+                continue
             if not manifest_path.is_file():
                 self.problems.append(Problem(str(path), "run folder without manifest.json (not used)"))
                 continue
-            manifest = read_json(manifest_path, RunManifest)
+            try:
+                manifest = read_json(manifest_path, RunManifest)
+                _check_ids(manifest, manifest_path)
+            except ResultsError as exc:
+                if not self.skip_damaged:
+                    raise
+                self.problems.append(Problem(str(manifest_path), f"damaged, not used: {exc.message}"))
+                continue
             run = RunInfo(manifest, RunDir(self.root, path.name), self._matches(manifest))
             self.runs.append(run)
             self._check(run)

@@ -4,13 +4,18 @@ samples and metrics. Each run writes only its own folder.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
-from collections.abc import Iterator
+import os
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.store.files import atomic_write_text, write_jsonl
 from harness.store.generations import GenerationWriter, engine_wall_s, iter_records, next_session, successful_keys
+from harness.store.ids import check_id, id_problem
 from harness.store.io import read_json, read_jsonl, read_metrics
 
 
@@ -19,7 +24,7 @@ class RunDir:
 
     def __init__(self, results: Path, run_key: str) -> None:
         self.results = results
-        self.run_key = run_key
+        self.run_key = check_id("run key", run_key)
         self.path = results / "runs" / run_key
 
     @property
@@ -37,6 +42,33 @@ class RunDir:
     @property
     def generations_dir(self) -> Path:
         return self.path / "generations"
+
+    # -- one process at a time
+    @contextlib.contextmanager
+    def claim(self, on_wait: Callable[[str], None]) -> Iterator[None]:
+        """Hold this run's lock (`<results>/runs/.locks/<run_key>.lock`, `fcntl.flock`) for the block.
+
+        Two `harness run` processes on one results folder would otherwise both run the same requests.
+        The second one waits here, saying so, and then finds the work done (or resumes what is left):
+        nothing is run twice. The lock ends with its process, so a killed run never leaves it held."""
+        path = self.results / "runs" / ".locks" / f"{self.run_key}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+", encoding="utf-8") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read(200).strip() or "another process"
+                on_wait(f"run {self.run_key} is being run by another harness process ({holder}); waiting for it, "
+                        "then its finished requests are reused")
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fh.truncate(0)
+            fh.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            fh.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     # -- manifest
     def write_manifest(self, manifest: RunManifest) -> None:
@@ -114,5 +146,5 @@ def iter_runs(results: Path) -> Iterator[RunDir]:
     if not runs.is_dir():
         return
     for path in sorted(runs.iterdir()):
-        if path.is_dir() and (path / "manifest.json").is_file():
+        if id_problem(path.name) is None and path.is_dir() and (path / "manifest.json").is_file():
             yield RunDir(results, path.name)
