@@ -154,3 +154,22 @@ def test_prose_answer_word_is_not_a_field() -> None:
     # "answer:" in prose is an answer phrase (statements), not a key; both read 42 here.
     assert answer_field("My answer: 42") is None
     assert grade("number", "My answer: 42", "42").correct
+
+
+def test_run_records_and_the_report_carry_the_span() -> None:
+    import gzip
+    import json
+
+    from harness.records import SampleRecord
+    from harness.report.samples import RunRef, encode_task, rows
+
+    response = "<think>16 - 7 = 9, times 2.</think>Each day she makes 9 * 2 = $18.\n\n#### 18"
+    g = grade("number", response, "18", reasoning_format="think")
+    assert g.span is not None and response[slice(*g.span)] == "#### 18"
+    record = SampleRecord(
+        run_key="k", model="m", task="gsm8k", doc_id="0", prompt_hash="p", prompt="q", response=response,
+        extracted=g.extracted, gold="18", correct=g.correct, score=1.0, answer_span=list(g.span),
+    )
+    payload, _, _ = encode_task("gsm8k", [(RunRef("m", "k", "think", False, 1), [record])], 10**6)
+    (row,) = rows(json.loads(gzip.decompress(payload)), "m")
+    assert row[-1] == list(g.span)

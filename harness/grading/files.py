@@ -175,9 +175,9 @@ def _verdict(
         scores = [-math.inf if x is None else float(x) for x in logprobs]
         letter = LATIN[max(range(len(scores)), key=scores.__getitem__)]
         correct = letter == (normalise_letter(gold) or gold)
-        return _fields(letter, correct, False, False, None, record)
+        return _fields(letter, correct, False, False, None, record, None, None)
     if row.get("error") is not None and record:
-        return _fields(None, False, False, True, "backend error", record)  # as the run recorded it
+        return _fields(None, False, False, True, "backend error", record, None, None)  # as the run recorded it
     fmt, think_in_prompt = row.get("reasoning_format"), row.get("think_in_prompt")
     model = row.get("model")
     if fmt is None and isinstance(model, str) and resolve_model is not None:
@@ -197,18 +197,24 @@ def _verdict(
         raise InputError(str(exc)) from None
     # As the runner: hitting the token budget with no answer part is truncation.
     truncated = g.truncated or (row.get("finish_reason") == "length" and g.extracted is None)
-    return _fields(g.extracted, g.correct and not truncated, truncated, g.ungradable, g.reason, record)
+    return _fields(g.extracted, g.correct and not truncated, truncated, g.ungradable, g.reason, record, g.span,
+                   g.span_text)
 
 
 def _fields(
-    extracted: str | None, correct: bool, truncated: bool, ungradable: bool, reason: str | None, record: bool
+    extracted: str | None, correct: bool, truncated: bool, ungradable: bool, reason: str | None, record: bool,
+    span: tuple[int, int] | None, span_text: str | None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"extracted": extracted, "correct": correct, "truncated": truncated,
                            "ungradable": ungradable}
     if record:
         out["score"] = float(correct)  # a SampleRecord keeps its schema
+        out["answer_span"] = list(span) if span else None
     else:
         out["reason"] = reason
+        # Where the answer was found, to audit the verdict: offsets into `response`, and the text.
+        out["span"] = list(span) if span else None
+        out["span_text"] = span_text
     return out
 
 
