@@ -11,12 +11,12 @@ from harness.grading.choice import grade_choice, grade_likelihood_choice
 from harness.grading.math import extract_math_parts, grade_math
 from harness.grading.mathcmp import warm_up
 from harness.grading.number import grade_number
-from harness.grading.phrases import boxes
+from harness.grading.phrases import boxes, open_box
 from harness.grading.reasoning import REASONING_FORMATS, split_reasoning
 from harness.grading.spans import locate
 from harness.grading.statements import final_commit
 from harness.grading.structured import Field, answer_field
-from harness.grading.text import prepare
+from harness.grading.text import cut_mid_sentence, loops, prepare
 
 ANSWER_TYPES = ("number", "math", "choice_letter", "likelihood_choice")
 
@@ -124,6 +124,16 @@ def grade_unbounded(
         # An explicit answer field ({"answer": "38"}) is the committed answer: only it is read.
         field = answer_field(answer)
         text = field.value if field is not None else answer
+        # Cut inside its answer box: truncated, never graded on a number from before the box.
+        # (A loop is no answer, not a cut: "\\boxed{\\boxed{…" repeated, "1,1,1,…".)
+        cut = None if loops(text) else open_box(prepare(text))
+        if cut is not None:
+            return Grade(None, False, True, False, None, cut)
+        # Cut mid-sentence with no stated answer: the answer was never reached; an earlier number
+        # in the working is not it.
+        if (field is None and answer_type in ("number", "math") and final_commit(prepare(text)) is None
+                and not loops(text) and cut_mid_sentence(prepare(text))):
+            return Grade(None, False, True, False, None, "output cut mid-sentence")
         if answer_type == "number":
             extracted, correct, reason = grade_number(text, gold, language)
         elif answer_type == "math":
