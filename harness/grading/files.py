@@ -22,6 +22,9 @@ from harness.errors import InputError
 from harness.grading.api import grade
 from harness.grading.choice import normalise_letter
 from harness.grading.letters import LATIN
+from harness.grading.statements import final_commit
+from harness.grading.structured import answer_field
+from harness.grading.text import prepare
 
 TaskResolver = Callable[[str], tuple[str, str]]  # task id -> (answer_type, language)
 ModelResolver = Callable[[str], "tuple[str, bool] | None"]  # model id -> (reasoning format, think_in_prompt)
@@ -223,10 +226,22 @@ def _verdict(
         raise InputError(str(exc)) from None
     # As the runner: hitting the token budget with no answer part is truncation.
     truncated = g.truncated or (row.get("finish_reason") == "length" and g.extracted is None)
-    if not told and (truncated or g.extracted is None):
+    if not told and _maybe_open_think(response, g.extracted, truncated):
         summary.unknown_reasoning += 1
     return _fields(g.extracted, g.correct and not truncated, truncated, g.ungradable, g.reason, record, g.span,
                    g.span_text)
+
+
+def _maybe_open_think(response: str, extracted: str | None, truncated: bool) -> bool:
+    """Whether an output graded without knowing the model's template may be unfinished reasoning
+    inside a think block the template opened: no think tags, and no stated answer (no answer
+    phrase, box or answer field: what was graded is a number from the working, or nothing). A bare
+    short answer ("B", "yes") is not working."""
+    if "think>" in response or "[/THINK]" in response or len(response.split()) < 12:
+        return False
+    if truncated or extracted is None:
+        return True
+    return answer_field(response) is None and final_commit(prepare(response)) is None
 
 
 def cut_at_stops(text: str, stops: tuple[str, ...]) -> str:

@@ -64,9 +64,15 @@ _PHRASE_VERB_END = re.compile(
 _CONTEXT_BEFORE = re.compile(
     _WORD.format(
         r"in|after|for|per|each|every|of|within|over|during|nach|für|pro|je|binnen|innerhalb|за|через|после|в|на|из"
-        r"|baada\sya|kwa|katika|dans|après|pour|par|en|tras|después\sde|por|durante|cada"
+        r"|baada\sya|kwa|katika|dans|après|pour|par|en|tras|después\sde|por|durante|cada|ใน|ภายใน|หลังจาก"
     ) + r"(?:\s[^\W\d_]{1,12})?\s?$",
     re.IGNORECASE,
+)
+# The same with a postposition after the number and its unit: "1週間に", "3天后", "4 ঘণ্টা পরে",
+# "3 రోజుల్లో" (not "です", "になります").
+_CONTEXT_AFTER = re.compile(
+    r"\s?[^\s\d.,!?。、，]{0,10}?(?:に(?!な)|で(?![すしき])|後|以内|あたり|ごとに|后|内|內|里|\sপরে|\sমধ্যে|\sধরে"
+    r"|ల్లో|లో(?=\s)|\sతర్వాత)"
 )
 _PARENTHESES = re.compile(r"\([^()\n]{0,200}\)")
 _DENIED = re.compile(r"\b(?:not|instead of|rather than|nicht|statt|no|pas|не|si)\s{1,2}[$€£¥₹]?\s?$", re.IGNORECASE)
@@ -150,7 +156,8 @@ def read_values(region: str, language: str, *, sentence: bool = False) -> list[F
         after = [f for f in found if verb is not None and f[0] >= verb.end()]
         if after:
             found = after
-        scene = [f for f in found if _CONTEXT_BEFORE.search(plain, max(0, f[0] - 24), f[0])]
+        scene = [f for f in found if _CONTEXT_BEFORE.search(plain, max(0, f[0] - 24), f[0])
+                 or _CONTEXT_AFTER.match(plain, f[1])]
         if scene and len(scene) < len(found):
             found = [f for f in found if f not in scene]
     start, end, value = found[0]
