@@ -122,3 +122,25 @@ def test_harness_grade_refuses_an_unknown_model(tmp_path: Path) -> None:
     src.write_text(json.dumps(R1_CUT) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["grade", str(src), "--model", "no-such-model"])
     assert result.exit_code == 2 and "no-such-model" in result.output
+
+
+@pytest.mark.parametrize(
+    ("language", "response", "gold"),
+    [
+        ("de", "Die Wohnung kostet pro Jahr 4'800 Franken mehr, also insgesamt **57'500 Franken**.", "57500"),
+        ("fr", "Le total est donc de 57’500 francs suisses.", "57500"),
+        ("en", "So the prize money is ₹1,00,000 in total.", "100000"),
+        ("en", "The company earns 12,34,567 rupees in a year, so the answer is 12,34,567.", "1234567"),
+        ("en", "Adding them up: 1,234,567 + 1 = 1,234,568.", "1234568"),
+    ],
+)
+def test_thousands_separators_of_every_locale(language: str, response: str, gold: str) -> None:
+    assert grade("number", response, gold, language=language).extracted == gold
+
+
+def test_a_loop_over_options_is_no_answer() -> None:
+    looping = "Let me think about which option fits. " + "Is it B? No, maybe C. Is it C? Perhaps B. " * 60
+    g = grade("choice_letter", looping, "B", choices=("red", "blue", "green", "yellow"))
+    assert (g.extracted, g.correct, g.reason) == (None, False, "output loops")
+    # A line of asterisks after a stated answer is markup, not a loop.
+    assert grade("choice_letter", "Answer: B\n" + "*" * 300, "B").correct

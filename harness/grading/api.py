@@ -141,6 +141,9 @@ def grade_unbounded(
             progress["extracted"] = ", ".join(parts) or None
             extracted, correct = grade_math(text, gold, parts)
             reason = None if extracted is not None else "no answer"
+        elif field is None and loops(text):
+            # A loop ("Is it B? … Is it C? … Is it B? …" until the budget) commits to no option.
+            extracted, correct, reason = None, False, "output loops"
         else:
             extracted, correct, reason = grade_choice(text, gold, choices, prompt)
         if field is not None:

@@ -88,14 +88,16 @@ _UNFINISHED = re.compile(
 )
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 @lru_cache(maxsize=8)
 def loops(text: str) -> bool:
-    """Whether ``text``'s tail repeats one block (a degenerate loop, which ``prepare`` trims)."""
+    """Whether ``text``'s tail repeats a block with words in it (a degenerate loop, which ``prepare``
+    trims); a run of punctuation ("Answer: B" then a line of asterisks) is not one."""
     collapsed = bound_tail(_STRUCK.sub("", collapse_whitespace(text)).strip(), 4 * MAX_CHARS)
-    return trim_repetition(collapsed) != collapsed
-
-
-_LETTER = re.compile(r"[^\W\d_]")
+    trimmed = trim_repetition(collapsed)
+    return trimmed != collapsed and _LETTER.search(collapsed, len(trimmed)) is not None
 
 
 def cut_mid_sentence(text: str) -> bool:
