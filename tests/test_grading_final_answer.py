@@ -144,3 +144,43 @@ def test_a_loop_over_options_is_no_answer() -> None:
     assert (g.extracted, g.correct, g.reason) == (None, False, "output loops")
     # A line of asterisks after a stated answer is markup, not a loop.
     assert grade("choice_letter", "Answer: B\n" + "*" * 300, "B").correct
+
+
+CHOICES = ("It halves", "It doubles", "It stays the same", "It quadruples", "It vanishes")
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "答えはBかCのどちらかです。",
+        "答え：BまたはC",
+        "คำตอบคือ B หรือ C",
+        "উত্তর: B বা C",
+        "సమాధానం: B లేదా C",
+        "Jibu ni B au C.",
+        "Die Antwort ist B oder C.",
+    ],
+)
+def test_a_hedge_between_options_is_no_answer_in_every_language(response: str) -> None:
+    g = grade("choice_letter", response, "B", choices=CHOICES)
+    assert (g.extracted, g.correct) == (None, False), g
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        "Using E = hc/λ, a shorter wavelength means more energy per photon, so the energy changes.",
+        "The area is A = πr², so doubling r changes the area a lot.",
+        "From F = ma and a = F/m we get the acceleration.",
+    ],
+)
+def test_a_formula_is_not_a_choice_of_option(response: str) -> None:
+    assert grade("choice_letter", response, "E", choices=CHOICES).extracted is None
+
+
+@pytest.mark.parametrize(
+    ("response", "gold"),
+    [("The answer is D, not B.", "D"), ("Die Antwort ist D, nicht B.", "D"), ("I think C - the others fail.", "C")],
+)
+def test_a_rejected_option_is_never_the_answer(response: str, gold: str) -> None:
+    assert grade("choice_letter", response, gold, choices=CHOICES).extracted == gold
