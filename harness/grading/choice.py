@@ -40,7 +40,8 @@ _LETTER_AT = re.compile(
 )
 _CLOSED = re.compile(r"\s?[)\]）】」』\"'”’».:：*,，;；!?！？、]|\s?$")
 _MORE = re.compile(
-    r"[)\]）\s*]{0,3}(?:[,，、/&+]|\s(?:and|or|und|oder|y|o|et|ou|и|или|na|au)\s|和|或|及|与|以及)\s?"
+    r"[)\]）\s*]{0,3}(?:[,，、/&+]|\s(?:and|or|und|oder|y|o|et|ou|и|или|na|au|ama|বা|অথবা|এবং|లేదా|మరియు)\s"
+    r"|和|或|及|与|以及|か|または|もしくは|と|หรือ|และ)\s?"
     r"(?:option\s|choice\s)?[(\[（]?\s?(?P<l>[A-J])(?![A-Za-z])",
     re.IGNORECASE,
 )
@@ -62,6 +63,9 @@ _SET_APART = re.compile(
     re.MULTILINE,
 )
 _STANDALONE = re.compile(r"(?<![A-Za-z\u00C0-\u024F\u0400-\u04FF])([A-J])(?![A-Za-z\u00C0-\u024F\u0400-\u04FF'’])")
+_FORMULA_AFTER = re.compile(
+    r"\s?(?:[=≈≠<>≤≥^²³_]|[+*/×·]\s?[\w(]|-\s?(?:\d|[A-Za-z](?![A-Za-z]))|\(\w{1,3}\)\s?=)")
+_FORMULA_BEFORE = re.compile(r"[=≈+*/×·^]\s?$")
 _PROSE_AFTER = re.compile(r"\s(?!(?:is|was|and|or|seems|appears|would|should|must)\b)[a-zа-яё]")
 _BARE = re.compile(r"[\s*_`$\\{}()\[\]（）.:：\"'“”]*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -203,6 +207,9 @@ def _weak_letter(text: str, letters: str, choices: Sequence[str]) -> str | None:
             continue
         if letter in "AI" and _PROSE_AFTER.match(text, match.end()):
             continue  # the article "A", the pronoun "I"
+        if _FORMULA_AFTER.match(text, match.end()) or _FORMULA_BEFORE.search(text, max(0, match.start() - 3),
+                                                                              match.start()):
+            continue  # a variable in a formula ("E = hc/λ", "A = πr²", "F = ma"), not an option
         return _with_partner(text, match.start(), letter, letters)
     if choices:
         body = text

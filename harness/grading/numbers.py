@@ -101,10 +101,10 @@ _SPACE = "[ \u00a0\u202f\u2009]"
 # The sign needs no letter, digit or closing bracket before it ("5-3" is not -3).
 NUMBER = re.compile(
     r"(?P<sign>(?<![0-9A-Za-z)\]}])-)?"
-    r"(?<![0-9])(?P<body>\d+(?:(?:[.,]|" + _SPACE + r"(?=\d{3}(?!\d)))\d+)*)"
+    r"(?<![0-9])(?P<body>\d+(?:(?:[.,]|(?:" + _SPACE + r"|['’])(?=\d{3}(?!\d)))\d+)*)"
     r"(?:/(?P<den>\d{1,12})(?![0-9]))?"
 )
-_SEPS = re.compile(r"([.,]|" + _SPACE + ")")
+_SEPS = re.compile(r"([.,'’]|" + _SPACE + ")")  # 57'500: the Swiss group with an apostrophe
 # Longer digit strings are not read as numbers. Python refuses int(str) past 4,300 digits by
 # default, so longer ones are converted in chunks (a 5,000-digit gold is still a number).
 _MAX_DIGITS = 12_000
@@ -237,7 +237,9 @@ def _interpret(body: str, language: str) -> list[Fraction]:
         whole, frac = groups, ""
     else:
         whole, frac = groups[: decimal_at + 1], groups[decimal_at + 1]
-    if len(whole) > 1 and (len(whole[0]) > 3 or any(len(g) != 3 for g in whole[1:])):
+    # 1,00,000 and 12,34,567: Indian grouping (lakh, crore) is two digits above the thousands.
+    indian = len(whole) > 2 and len(whole[0]) <= 2 and len(whole[-1]) == 3 and all(len(g) == 2 for g in whole[1:-1])
+    if len(whole) > 1 and not indian and (len(whole[0]) > 3 or any(len(g) != 3 for g in whole[1:])):
         return [Fraction(to_int(g)) for g in groups]
     value = Fraction(to_int("".join(whole)))
     if frac:
