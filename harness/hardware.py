@@ -121,7 +121,7 @@ def engine_settings_for(model: ModelSpec, base: EngineSettings, gpus: tuple[int,
     multi-node layout, the Ray allocation (`allocation`, default: from the environment).
     """
     alloc = allocation or current_allocation()
-    if gpus is None:
+    if gpus is None and model.backend != "fake":  # a fake model has no weights to hold in RAM
         _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib)
     if model.tensor_parallel_size or model.pipeline_parallel_size:
         tp, pp = model.tensor_parallel_size or 1, model.pipeline_parallel_size or 1

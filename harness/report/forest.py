@@ -9,6 +9,8 @@ from harness.report.claims_view import CellView, ClaimView
 from harness.report.figures import pyplot
 
 MAX_ROWS = 40
+MAX_LABEL = 46  # characters of a row label: longer ones are shortened rather than pushed off the figure
+SUPPORT_SHADE = "#009E73"  # Okabe–Ito green: the region where an estimate supports the claim
 VERDICT_COLORS = {"supported": "#1a7f37", "refuted": "#cf222e", "inconclusive": "#9a6700", "not_run": "#6e7781",
                   "deferred": "#8250df", "untestable": "#6e7781"}  # fmt: skip
 
@@ -60,12 +62,14 @@ def forest_figure(claim: ClaimView) -> Any:
             ax.plot([c.ci_low, c.ci_high], [y, y], color="#444444", lw=1.1)
         ax.plot([c.estimate], [y], marker="o", ms=4.5, ls="", color="#444444",
                 markerfacecolor="white" if hollow else "#444444")  # fmt: skip
-        labels.append(("★ " if c.headline else "") + c.label + (f" ({c.status})" if hollow else ""))
+        label = ("★ " if c.headline else "") + c.label + (f" ({c.status})" if hollow else "")
+        labels.append(label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…")
         y += 1
     for t in claim.thresholds:
         ax.axvline(t, color="#cf222e", ls="--", lw=1)
     if claim.unit != "rank":
         ax.axvline(0, color="#888888", lw=0.8)
+    _mark_support(ax, claim)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
@@ -76,5 +80,24 @@ def forest_figure(claim: ClaimView) -> Any:
         dashed = "; dashed: margin " + ", ".join(f"{t:+g}" for t in claim.thresholds)
     ax.set_xlabel(f"{unit} (lower is better){dashed}" if claim.lower_is_better else f"{unit}, 95% interval{dashed}")
     more = f" ({hidden} more cells in the table)" if hidden else ""
-    ax.set_title(f"{claim.id}{more}", loc="left")
+    ax.set_title(f"{claim.id}{more}", loc="left", pad=12)
+    ax.tick_params(axis="y", labelsize=7.5)
     return fig
+
+
+def _mark_support(ax: Any, claim: ClaimView) -> None:
+    """Shade the side of the margin that supports the claim and say so on the axis."""
+    if not claim.thresholds:
+        return
+    left, right = ax.get_xlim()
+    lo, hi = min(claim.thresholds), max(claim.thresholds)
+    span = {"right": (hi, max(right, hi)), "left": (min(left, lo), lo), "between": (lo, hi)}.get(claim.supports)
+    if span is None:
+        return
+    ax.axvspan(*span, color=SUPPORT_SHADE, alpha=0.12, lw=0, zorder=0)
+    ax.set_xlim(left, right)
+    where = {"right": (0.99, "right", "supports the claim →"), "left": (0.01, "left", "← supports the claim"),
+             "between": ((lo + hi) / 2, "center", "supports the claim")}[claim.supports]  # fmt: skip
+    x, align, text = where
+    transform = ax.get_xaxis_transform() if claim.supports == "between" else ax.transAxes
+    ax.text(x, 1.0, text, transform=transform, ha=align, va="bottom", fontsize=7, color="#1a7f37")
