@@ -93,3 +93,15 @@ def test_dry_run_provenance_names_no_inference_package(mixed) -> None:
     assert prov["backend"] == "fake" and prov["packages"] == {} and "vllm" not in json.dumps(prov)
     real = reader.select(*next(iter(measured)))
     assert real is not None and provenance_of(real.chosen.manifest)["packages"]
+
+
+def test_a_fake_model_of_any_size_dry_runs_on_a_small_cpu_machine() -> None:
+    """A fake model has no weights: the CPU RAM check that refuses the real 671B model does not apply."""
+    from harness.backends.base import EngineSettings
+    from harness.hardware import engine_settings_for
+    from harness.plan import PlanError
+
+    real = CATALOG.model("deepseek-r1")
+    with pytest.raises(PlanError):
+        engine_settings_for(real, EngineSettings(), None, memory_gib=8)
+    assert engine_settings_for(real.model_copy(update={"backend": "fake"}), EngineSettings(), None, memory_gib=8)

@@ -141,6 +141,9 @@ def test_rank_claims_show_the_ranking_with_both_kinds_of_score() -> None:
     side = book.side("B", ["b", "c"], ["t"])
     assert side.measured == 70.0 and side.published == 90.0 and side.sources == ["card"] and side.settings == ["0-shot"]
     assert side.n == 100 and "measured 1 of 2" in side.covered
+    # The value the claims engine used wins over the references file's; its source stays.
+    used = book.side("B", ["b", "c"], ["t"], {"c @ t": 88.0, "z @ t": 1.0})
+    assert used.published == 88.0 and used.sources == ["card"]
 
 
 def test_difference_to_english_stays_finite_near_chance() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,11 +169,21 @@ class ScoreBook:
     measured: dict[tuple[str, str], Score] = field(default_factory=dict)
     published: dict[tuple[str, str], Score] = field(default_factory=dict)
 
-    def side(self, side: str, models: Sequence[str], tasks: Sequence[str]) -> SideValue:
-        """The mean over `models` × `tasks` of each kind of score, with its sources, n and dates."""
+    def side(self, side: str, models: Sequence[str], tasks: Sequence[str],
+             used: dict[str, float] | None = None) -> SideValue:  # fmt: skip
+        """The mean over `models` × `tasks` of each kind of score, with its sources, n and dates.
+
+        `used`: the published values the claims engine used ("model @ task" → percent, `Cell.published`),
+        which take precedence over the references file's (it may have picked another setting)."""
         pairs = [(m, t) for m in models for t in tasks]
         got = [self.measured[p] for p in pairs if p in self.measured]
-        pub = [self.published[p] for p in pairs if p in self.published]
+        published = {p: self.published[p] for p in pairs if p in self.published}
+        for key, value in (used or {}).items():
+            model, _, task = key.partition(" @ ")
+            if (model, task) in pairs and _num(value) is not None:
+                base = published.get((model, task))
+                published[(model, task)] = replace(base, value=float(value)) if base else Score(float(value))
+        pub = list(published.values())
         covered = []
         if got and len(got) < len(pairs):
             covered.append(f"measured {len(got)} of {len(pairs)}")
@@ -270,15 +280,16 @@ class GpuHours:
         return round(hours, 2), sorted(set(unplaceable))
 
 
-def _sides(book: ScoreBook, models_a: Sequence[str], models_b: Sequence[str], tasks: Sequence[str]) -> list[SideValue]:
-    return [book.side(name, models, tasks) for name, models in (("A", models_a), ("B", models_b)) if models]
+def _sides(book: ScoreBook, models_a: Sequence[str], models_b: Sequence[str], tasks: Sequence[str],
+           used: dict[str, float] | None = None) -> list[SideValue]:  # fmt: skip
+    return [book.side(name, models, tasks, used) for name, models in (("A", models_a), ("B", models_b)) if models]
 
 
 def _cell_sides(cell: Cell, v: Verdict, book: ScoreBook) -> list[SideValue]:
     """A cell's sides: its own members (the best one of a best-of side) or the claim's."""
     a = [cell.best_a] if cell.best_a else (list(cell.models_a) or list(v.models_a))
     b = [cell.best_b] if cell.best_b else (list(cell.models_b) or list(v.models_b))
-    return _sides(book, a, b, list(cell.tasks))
+    return _sides(book, a, b, list(cell.tasks), dict(cell.published or {}))
 
 
 def _field(item: Any, name: str) -> Any:

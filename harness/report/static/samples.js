@@ -62,12 +62,12 @@ const HarnessSamples = (() => {
   const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   function optionsTable(ll, gold, extracted) {
     const best = ll.reduce((b, v, i) => (v !== null && (b < 0 || v > ll[b]) ? i : b), -1);
-    return h("table", {class: "options"},
+    return h("div", {class: "scroll"}, h("table", {class: "options"},
       h("thead", {}, h("tr", {}, h("th", {text: "option"}), h("th", {class: "num", text: "log-likelihood"}), h("th", {text: ""}))),
       h("tbody", {}, ...ll.map((v, i) => h("tr", {class: i === best ? "picked" : null},
         h("td", {class: "mono", text: LETTERS[i] || String(i + 1)}),
         h("td", {class: "num", text: v === null ? "−∞" : v.toFixed(3)}),
-        h("td", {text: [LETTERS[i] === gold ? "gold" : "", i === best ? "picked (highest)" : ""].filter(Boolean).join(" · ")})))));
+        h("td", {text: [LETTERS[i] === gold ? "gold" : "", i === best ? "picked (highest)" : ""].filter(Boolean).join(" · ")}))))));
   }
 
   /* One item across every model of the task: status, extracted answer and tokens side by side. */
@@ -81,8 +81,9 @@ const HarnessSamples = (() => {
                h("td", {class: "mono", text: run.extracted[i] === null ? "—" : run.extracted[i]}),
                h("td", {class: "num", text: String(run.tokens[i])}));
     });
-    return h("table", {class: "across"}, h("thead", {}, h("tr", {}, ...["model", "status", "extracted", "tokens"].map(t => h("th", {text: t})))),
-             h("tbody", {}, ...body));
+    return h("div", {class: "scroll"}, h("table", {class: "across"},
+             h("thead", {}, h("tr", {}, ...["model", "status", "extracted", "tokens"].map(t => h("th", {text: t})))),
+             h("tbody", {}, ...body)));
   }
 
   function renderItem(prompts, row, runKey, data) {
