@@ -68,6 +68,9 @@ def test_one_minute(report: Path) -> None:
                 assert card.get_attribute("data-sides") == "2"
                 assert card.locator("summary .side-score").count() == 2, card.get_attribute("id")
                 assert card.locator("table.scores tbody tr").count() == 2
+        # A claim whose evidence includes the dry run says so on its summary line.
+        dry_tags = _texts(page, "details.claim > summary .tag.dry")
+        assert dry_tags and all("dry run" in t for t in dry_tags)
         values = _texts(page, "details.claim td.values")
         assert values and all("no measured or published value yet" in v or "measured" in v for v in values)
         published = _texts(page, "details.claim .score-p")

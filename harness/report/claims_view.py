@@ -123,6 +123,7 @@ class ClaimView:
     basis: str = "none"  # what the headline verdict rests on: measured | measured vs published | published-only
     sides: list[SideValue] = field(default_factory=list)  # the claim's A and B over its tasks
     ranking: list[RankRow] = field(default_factory=list)  # rank claims: every model of the group, best first
+    dry_runs: list[str] = field(default_factory=list)  # "model × task" of dry (`backend: fake`) runs used
     p_label: str = "p"  # the cells' p column: which direction it tests
     p_adj_label: str = "p adj"
 
@@ -198,6 +199,9 @@ class ScoreBook:
             max((x.date for x in pub), default=""),
             next((p for p in ("no", "unknown", "yes") if p in protocols), ""), "; ".join(covered),
         )  # fmt: skip
+
+
+DRY_SOURCE = "dry run"  # a measured Score's source when its run used backend: fake
 
 
 def _mean(values: list[float]) -> float | None:
@@ -389,6 +393,8 @@ def _claim_view(v: Verdict, claim: Any, describe: Callable[[Any], str], gpu: Gpu
         supports=supports, basis=v.basis,
         sides=[] if v.test_type == "rank" else _sides(book, v.models_a, v.models_b, v.tasks),
         ranking=_ranking(v, book) if v.test_type == "rank" else [], p_label=p_label, p_adj_label=p_adj_label,
+        dry_runs=[f"{m} × {t}" for m in dict.fromkeys([*v.models_a, *v.models_b]) for t in v.tasks
+                  if (m, t) in book.measured and book.measured[(m, t)].source.startswith(DRY_SOURCE)],
     )  # fmt: skip
 
 

@@ -115,16 +115,17 @@ def _plan_texts(samples: list[SampleRecord], budget: int, seen: set[str]) -> dic
     kept from the end (`FULL` for the prompt and the whole response).
 
     First every sample, not-correct ones first, gets the end of its output, where the answer is (an
-    even share of half the budget, `MIN_TAIL`..`MAX_TAIL` characters), so correct samples are not
-    left blank; then, in the same order, whole texts while the budget lasts. A prompt counts once
-    per task (`seen`: prompt hashes already paid for), since the payload stores each prompt once."""
+    even share of half the budget, `MIN_TAIL`..`MAX_TAIL` characters, while half the budget lasts),
+    so correct samples are not left blank; then, in the same order, whole texts while the budget
+    lasts. A prompt counts once per task (`seen`: prompt hashes already paid for), since the payload
+    stores each prompt once."""
     order = sorted(range(len(samples)), key=lambda i: samples[i].correct and samples[i].error is None)
     tail = max(MIN_TAIL, min(MAX_TAIL, budget // (2 * max(len(samples), 1))))
     keep: dict[int, int] = {}
     used = 0
-    for i in order:
+    for i in order:  # at most half the budget, so whole texts of the wrong ones still fit
         size = min(len(samples[i].response), tail)
-        if used + size > budget:
+        if used + size > budget // 2:
             break
         keep[i] = size
         used += size
