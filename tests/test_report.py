@@ -225,8 +225,9 @@ def test_text_budget_keeps_every_item_listed_and_the_wrong_ones_first(tmp_path: 
             whole = [r for r in listed if r[2] is not None]
             ends = [r for r in listed if r[2] is None and r[3] is not None]
             # A prompt is paid for once per task (the payload stores it once).
-            prompts = sum(len(payload["prompts"][r[2]]) for r in whole if r[2] not in seen)
-            seen |= {r[2] for r in whole}
+            new = {r[2] for r in whole} - seen
+            prompts = sum(len(payload["prompts"][key]) for key in new)
+            seen |= new
             assert prompts + sum(len(r[3]) for r in whole + ends) <= 24 * 1024
             assert 0 < len(whole) < len(listed)
             # Samples that are not correct get whole texts before any correct one does ...
