@@ -7,9 +7,9 @@ source table where it prints them all (`harness.claims.published.cell_values`). 
 tested exactly like a measured one (`harness.claims.context.fill`): interval, p-values, and a
 verdict that is inconclusive when the interval crosses the margin.
 
-- **Best of a group is one member**: the member of a best-of side that stands for it in every cell
-  is the one with the best mean over the tasks it covers, among the members covering the most of
-  the claim's tasks (ties: catalogue order). The pick is shown (`Assessment.picks`, the cells).
+- **Best of a group is one member** (`harness.claims.picks`): the member of a best-of side that
+  stands for it in every cell is the one with the best mean over the tasks it covers, among the
+  members covering the most of the claim's tasks. The pick is shown (`Assessment.picks`, the cells).
 - **Coverage floor** (`mean`): decided only when at least COVERAGE_FLOOR of the cells, and at least
   one cell of every task family the claim names (a family is a task group, e.g. mgsm, or the
   benchmark a task id belongs to: aime24 and aime25 are `aime`), have values; else `not_covered`,
@@ -23,8 +23,7 @@ Correct answers per 1k tokens and reproduction gaps have no published form (None
 from __future__ import annotations
 
 import re
-
-import numpy as np
+from collections.abc import Callable
 
 from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, fill
@@ -32,6 +31,7 @@ from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.evidence import task_chance
 from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest
 from harness.claims.paired import Roles, roles
+from harness.claims.picks import pick_best
 from harness.claims.published import worst_protocol
 from harness.claims.reference import published_units, reference_roles
 from harness.claims.sample import METRIC_UNITS
@@ -95,23 +95,15 @@ def _plan(test: PairedTest, ctx: Context) -> tuple[Roles, Plan, bool, bool]:
         r.models_b) > 1
 
 
-def pick_best(ctx: Context, test: PairedTest, members: list[str], labels: list[str]) -> tuple[str | None, str]:
-    """The one member standing for a best-of side, and why: most tasks covered, then the best mean there."""
+def _score(ctx: Context, test: PairedTest) -> Callable[[str, str], float | None]:
+    """A member's published value on a task, in the test's metric (for the best-of pick)."""
     setting, only = _args(test)
-    scores: dict[str, list[float]] = {}
-    for m in members:
-        for label in labels:
-            v = ctx.published(m, label, setting, only)
-            if v is not None:
-                est = _transform(ctx, test, m, label, Estimate(v.score))
-                scores.setdefault(m, []).append(est.point)
-    if not scores:
-        return None, "no member has a published value"
-    most = max(len(s) for s in scores.values())
-    candidates = [m for m in members if len(scores.get(m, [])) == most]
-    pick = max(candidates, key=lambda m: float(np.mean(scores[m])))  # max keeps the first of equals
-    return pick, (f"{pick}: best mean over the {most} task(s) it covers, among the {len(candidates)} of "
-                  f"{len(members)} members covering the most")  # fmt: skip
+
+    def score(model: str, label: str) -> float | None:
+        v = ctx.published(model, label, setting, only)
+        return None if v is None else _transform(ctx, test, model, label, Estimate(v.score)).point
+
+    return score
 
 
 def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[str],
@@ -136,7 +128,9 @@ def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[s
     cell.n_items = min(v.n or 0 for v in cell.values)
     name_a = side_a[0] if len(side_a) == 1 else "mean of A"
     name_b = side_b[0] if len(side_b) == 1 else "mean of B"
+    best = cell.best_a, cell.best_b
     fill(cell, Contrast(((name_a, a),), ((name_b, b),)), test.relation, test.margin, ctx.n_min)
+    cell.best_a, cell.best_b = best  # the pick standing for a best-of side
     return a - b
 
 
@@ -168,7 +162,7 @@ def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
     why: list[str] = []
     for side, best, models in (("A", best_a, r.models_a), ("B", best_b, r.models_b)):
         if best:
-            pick, reason = pick_best(ctx, test, models, labels)
+            pick, reason = pick_best(models, labels, _score(ctx, test))
             if pick is None:
                 return None
             picks[side] = pick

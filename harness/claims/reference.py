@@ -19,15 +19,25 @@ from collections.abc import Callable
 
 import numpy as np
 
-from harness.claims.aggregate import published_value_row
+from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, Members, assessment, fill, mean_decision, measured_rows, members
 from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.ledger import ReferenceTest, ReproductionGapTest, TransferTest
 from harness.claims.paired import Roles
+from harness.claims.picks import pick_best
 from harness.claims.published import Published, worst_protocol
 from harness.claims.sample import METRIC_UNITS, ClaimSample
 from harness.claims.selectors import resolve_models, resolve_tasks
-from harness.claims.verdicts import INCONCLUSIVE, MEASURED, MIXED, Assessment, Cell, decide_all, decide_any
+from harness.claims.verdicts import (
+    INCONCLUSIVE,
+    MEASURED,
+    MIXED,
+    Assessment,
+    Cell,
+    decide_all,
+    decide_any,
+    protocol_weakened,
+)  # fmt: skip
 
 Lookup = Callable[[str, str], Published | None]
 
@@ -100,6 +110,13 @@ def assess_reference(test: ReferenceTest, ctx: Context, sample: ClaimSample) -> 
     r, value = reference_roles(test, ctx), lookup(ctx, test.setting, test.protocol_match_only)
     units = published_units(ctx, r.tasks, lambda label: any(value(m, label) for m in r.models_b))
     b_best, a_best = test.b.aggregate == "best", test.a.aggregate == "best"
+    picks, why = {}, ""
+    if b_best and len(r.models_b) > 1:  # one member stands for the best of B in every cell
+        pick, why = pick_best(r.models_b, [label for label, _ in units],
+                              lambda m, label: None if (v := value(m, label)) is None else v.score)
+        if pick is not None:
+            picks["B"] = pick
+            r = Roles(r.models_a, [pick], r.tasks)
     planned = []
     for label, tasks in units:
         b_values = [value(m, label) for m in r.models_b]
@@ -133,8 +150,13 @@ def assess_reference(test: ReferenceTest, ctx: Context, sample: ClaimSample) -> 
         b_mean = mean_of(b_parts)
         headline = Contrast(members(macro, r.models_a, a_best, "mean of A"), ((b_name, b_mean),))
     label = f"mean over {len(cells)} task(s) with a published value"
-    return _decide(cells, test.quantifier, headline, test.relation, test.margin, label, ctx, MIXED,
-                   METRIC_UNITS["accuracy"])  # fmt: skip
+    out = _decide(cells, test.quantifier, headline, test.relation, test.margin, label, ctx, MIXED,
+                  METRIC_UNITS["accuracy"])  # fmt: skip
+    out.picks = picks
+    if why:
+        out.reason += f"; best of B: {why}"
+    protocol_weakened(out, test.relation, test.margin, PROTOCOL_TOLERANCE)
+    return out
 
 
 def gap_roles(test: ReproductionGapTest, ctx: Context) -> Roles:
