@@ -44,6 +44,10 @@ class CellView:
     p_value: float | None
     p_adjusted: float | None
     headline: bool = False
+    basis: str = ""  # the assessment the cell belongs to: measured | measured vs published | published (indicative)
+    # every value the cell used (`harness.claims.CellValue`: side, model, task, value, n, kind measured/published,
+    # source, setting, date, protocol_match)
+    values: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,8 @@ def _claim_view(v: Verdict, claim: Any, describe: Callable[[Any], str], gpu: Gpu
     cells = [CellView(c.label, list(c.tasks), _cell_models(c, v), c.status, c.n_items, _num(c.estimate),
                       _num(c.ci_low), _num(c.ci_high),
                       _num(c.p_support if (v.p_direction or "support") == "support" else c.p_refute),
-                      _num(c.p_adjusted), bool(v.headline) and c.label == v.headline)
+                      _num(c.p_adjusted), bool(v.headline) and c.label == v.headline,
+                      v.headline_assessment.basis if v.headline_assessment else "", list(c.values))
              for c in v.cells]
     head = v.headline_assessment
     others = [a for a in (v.measured, v.published) if a is not None and a is not head]
