@@ -1,9 +1,6 @@
 """Published reference scores (`configs/references.csv`) and their join onto the leaderboard.
 
-The CSV has one row per published number: `model,task,setting,score,source,protocol_match,notes`,
-optionally followed by `n` (items in the evaluated split the value was computed on), `date` (the
-source document's publication date, YYYY-MM-DD) and `protocol` (`shots=5;cot=yes;sampling=greedy;k=1`
-style key=value pairs, unknown keys left out). Empty optional cells mean "not stated".
+The CSV has one row per published number: `model,task,setting,score,source,protocol_match,notes`.
 `model` is a catalogue id, or `closed:<name>` for a closed model quoted in a claim; `task` is a task
 id or a task group (e.g. `mgsm`); `score` is a percentage in [0, 100]; `protocol_match` says whether
 the published setting (shots, CoT, sampling, pass@k) is the one our task runs: yes / no / unknown.
@@ -12,7 +9,6 @@ the published setting (shots, CoT, sampling, pass@k) is the one our task runs: y
 from __future__ import annotations
 
 import csv
-import datetime
 import math
 import re
 from pathlib import Path
@@ -22,8 +18,6 @@ import pandas as pd
 from harness.errors import InputError
 
 COLUMNS = ("model", "task", "setting", "score", "source", "protocol_match", "notes")
-OPTIONAL_COLUMNS = ("n", "date", "protocol")  # may follow COLUMNS, in this order, any prefix of them
-PROTOCOL_KEYS = ("shots", "cot", "sampling", "k")
 PROTOCOL_MATCHES = ("yes", "unknown", "no")  # also the preference order when joining
 _ID = re.compile(r"^(closed:)?[a-z0-9][a-z0-9._-]*$")
 ADDED_COLUMNS = ("reference_score", "reference_source", "delta_vs_reference", "reference_protocol_match")
@@ -45,23 +39,6 @@ def _row_problem(row: dict[str, str]) -> str | None:
         return "source is empty (every reference needs a citation)"
     if row["protocol_match"] not in PROTOCOL_MATCHES:
         return f"protocol_match must be one of {', '.join(PROTOCOL_MATCHES)}, got '{row['protocol_match']}'"
-    return _optional_problem(row)
-
-
-def _optional_problem(row: dict[str, str]) -> str | None:
-    n, day, protocol = row.get("n", ""), row.get("date", ""), row.get("protocol", "")
-    if n and not (n.isdigit() and int(n) > 0):
-        return f"n must be a positive whole number of items (or empty), got '{n}'"
-    if day:
-        try:
-            datetime.date.fromisoformat(day)
-        except ValueError:
-            return f"date must be YYYY-MM-DD (or empty), got '{day}'"
-    for part in filter(None, (p.strip() for p in protocol.split(";"))):
-        key, sep, value = part.partition("=")
-        if not sep or key.strip() not in PROTOCOL_KEYS or not value.strip():
-            return (f"protocol '{protocol}': each part must be key=value with key one of "
-                    f"{', '.join(PROTOCOL_KEYS)}, got '{part}'")
     return None
 
 
@@ -73,30 +50,25 @@ def load_references(path: Path | str) -> pd.DataFrame:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
-        columns = tuple(h.strip() for h in header or [])
-        extra = columns[len(COLUMNS):]
-        if columns[: len(COLUMNS)] != COLUMNS or extra != OPTIONAL_COLUMNS[: len(extra)]:
-            raise InputError(f"{path}:1: header must be {','.join(COLUMNS)}[,{','.join(OPTIONAL_COLUMNS)}], "
-                             f"got {','.join(header or [])}", "fix the CSV header")
+        if header is None or tuple(h.strip() for h in header) != COLUMNS:
+            raise InputError(f"{path}:1: header must be {','.join(COLUMNS)}, got {','.join(header or [])}",
+                             "fix the CSV header")
         rows = []
         start = reader.line_num + 1
         for values in reader:
             if not any(v.strip() for v in values):
                 start = reader.line_num + 1
                 continue
-            if len(values) != len(columns):
-                raise InputError(f"{path}:{start}: expected {len(columns)} fields, got {len(values)}",
+            if len(values) != len(COLUMNS):
+                raise InputError(f"{path}:{start}: expected {len(COLUMNS)} fields, got {len(values)}",
                                  "quote fields that contain commas")
-            row = dict(zip(columns, (v.strip() for v in values), strict=True))
+            row = dict(zip(COLUMNS, (v.strip() for v in values), strict=True))
             problem = _row_problem(row)
             if problem:
                 raise InputError(f"{path}:{start}: {problem}", "fix or remove that row")
             rows.append(row)
             start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for column in OPTIONAL_COLUMNS:  # absent columns read as "not stated"
-        if column not in frame.columns:
-            frame[column] = ""
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame["score"] = frame["score"].astype(float)
     return frame
 

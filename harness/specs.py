@@ -6,7 +6,6 @@ executed: fields name registered loaders, prompt styles and graders by string.
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -190,7 +189,6 @@ class ModelSpec(Spec):
     base_model: str | None = Field(None, description="Model id or Hub repo it was built from")
     context_length: int | None = Field(None, gt=0, description="Longest context the model supports")
     cpu_runnable: bool | None = Field(None, description="Runs on vLLM's CPU build (None = untested)")
-    released: datetime.date | None = Field(None, description="Public release date (claims check it against articles)")
     notes: str = ""
 
     @model_validator(mode="after")
