@@ -6,6 +6,7 @@ executed: fields name registered loaders, prompt styles and graders by string.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -167,6 +168,8 @@ class ModelSpec(Spec):
     params_b: float = Field(gt=0, description="Total parameters, billions")
     active_params_b: float = Field(gt=0, description="Active parameters per token, billions")
     kind: Literal["base", "instruct", "reasoning"]
+    released: datetime.date | None = Field(
+        None, description="Public release date of the checkpoint (model card, blog or paper; cite it in a comment)")
     source: ModelSource
     backend: Literal["vllm", "hf", "fake", "openai"] = Field(
         "vllm", description="vllm; hf (transformers); fake (deterministic stand-in for dry runs, no weights); "
