@@ -284,12 +284,12 @@ def test_reference_and_published_assessments_side_by_side(tmp_path: Path, cat) -
     config_dir = cat.config_dir
     config_dir.mkdir(parents=True)
     (config_dir / "references.csv").write_text(
-        "model,task,setting,score,source,protocol_match,notes,n\n"
-        "closed:big,t1,0-shot,60.0,report,yes,,400\n"
-        "alpha-70b,t1,0-shot,75.0,report,yes,,400\n"
-        "beta-8b,t1,0-shot,85.0,card,unknown,,400\n"
-        "closed:big,t2,0-shot,50.0,report,no,,400\n"
-        "closed:big,mc,0-shot,70.0,report,yes,published as one average,400\n"
+        "model,task,setting,score,source,protocol_match,notes,n,date,protocol\n"
+        "closed:big,t1,0-shot,60.0,report,yes,,400,,\n"
+        "alpha-70b,t1,0-shot,75.0,report,yes,,400,,\n"
+        "beta-8b,t1,0-shot,85.0,card,unknown,,400,,\n"
+        "closed:big,t2,0-shot,50.0,report,no,,400,,\n"
+        "closed:big,mc,0-shot,70.0,report,yes,published as one average,400,,\n"
     )
     results = tmp_path / "results"
     write_run(results, "beta-8b", "t1", bernoulli(0.8, 400, 5), cat=cat)
@@ -330,9 +330,9 @@ def test_reference_and_published_assessments_side_by_side(tmp_path: Path, cat) -
 def test_reproduction_gap_uses_the_baseline_gap(tmp_path: Path, cat) -> None:
     cat.config_dir.mkdir(parents=True)
     (cat.config_dir / "references.csv").write_text(
-        "model,task,setting,score,source,protocol_match,notes,n\n"
-        "alpha-8b,t1,0-shot,90.0,card,unknown,,1500\nbeta-8b,t1,0-shot,62.0,card,yes,,1500\n"
-        "gamma-8b,t1,0-shot,62.0,card,yes,,1500\n"
+        "model,task,setting,score,source,protocol_match,notes,n,date,protocol\n"
+        "alpha-8b,t1,0-shot,90.0,card,unknown,,1500,,\nbeta-8b,t1,0-shot,62.0,card,yes,,1500,,\n"
+        "gamma-8b,t1,0-shot,62.0,card,yes,,1500,,\n"
     )
     results = tmp_path / "results"
     for m, seed in (("alpha-8b", 1), ("beta-8b", 2), ("gamma-8b", 3)):  # everyone measures 60

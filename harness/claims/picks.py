@@ -1,11 +1,13 @@
 """Best of a group as one member: the member that stands for a best-of side in every cell.
 
-The rule is the same wherever a side's values are published: among the members with a value on
-the most of the claim's tasks, the one with the best mean over the tasks it covers (ties: the
-first in catalogue order). One member then stands for the side in every cell, so "the best Llama"
-is one model throughout, and the pick is shown beside the verdict. Measured best-of sides are
-tested by union–intersection over members instead (`harness.claims.contrast`), which accounts
-for the selection; their plug-in pick on the mean is shown the same way.
+"Best" is the best mean over the covered tasks, compared pair by pair on the tasks both members
+cover (a member with a value on one easy task cannot outrank one with values on five): member x
+beats member y when x's mean over their common tasks is higher. The pick beats the most members;
+ties go to the member covering more tasks, then the higher mean over its own tasks, then catalogue
+order. One member then stands for the side in every cell, so "the best Llama" is one model
+throughout, and the pick is shown beside the verdict. Measured best-of sides are tested by
+union–intersection over members instead (`harness.claims.contrast`), which accounts for the
+selection; their plug-in pick on the mean is shown the same way.
 """
 
 from __future__ import annotations
@@ -18,16 +20,25 @@ import numpy as np
 def pick_best(members: list[str], labels: list[str],
               score: Callable[[str, str], float | None]) -> tuple[str | None, str]:  # fmt: skip
     """(the member standing for the side, why); None when no member has a value on any label."""
-    scores: dict[str, list[float]] = {}
+    scores: dict[str, dict[str, float]] = {}
     for m in members:
         for label in labels:
             value = score(m, label)
             if value is not None:
-                scores.setdefault(m, []).append(value)
+                scores.setdefault(m, {})[label] = value
     if not scores:
         return None, "no member has a published value"
-    most = max(len(s) for s in scores.values())
-    candidates = [m for m in members if len(scores.get(m, [])) == most]
-    pick = max(candidates, key=lambda m: float(np.mean(scores[m])))  # max keeps the first of equals
-    return pick, (f"{pick}: best mean over the {most} task(s) it covers, among the {len(candidates)} of "
-                  f"{len(members)} members covering the most")  # fmt: skip
+    ranked = [m for m in members if m in scores]
+
+    def wins(x: str) -> int:
+        out = 0
+        for y in ranked:
+            common = scores[x].keys() & scores[y].keys()
+            if y != x and common and np.mean([scores[x][t] for t in common]) > np.mean([scores[y][t] for t in common]):
+                out += 1
+        return out
+
+    key = {m: (wins(m), len(scores[m]), float(np.mean(list(scores[m].values())))) for m in ranked}
+    pick = max(ranked, key=lambda m: key[m])  # max keeps the first of equals: catalogue order
+    return pick, (f"{pick}: beats {key[pick][0]} of the {len(ranked) - 1} other members with values on the tasks "
+                  f"both cover; covers {key[pick][1]} of {len(labels)} task(s)")  # fmt: skip

@@ -78,11 +78,17 @@ def _order(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.iloc[np.argsort(rank, kind="stable")]
 
 
+def _text(row: pd.Series, column: str) -> str:
+    """A cell as text, "" when the column is absent or the cell empty (NA)."""
+    value = row.get(column, "")
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
 def _from_row(model: str, task: str, row: pd.Series, n_rows: int) -> Published:
-    n = str(row.get("n", "") or "")
+    n = _text(row, "n").removesuffix(".0")
     return Published(model, task, float(row["score"]), str(row["source"]), str(row["protocol_match"]), n_rows,
-                     str(row.get("setting", "") or ""), int(n) if n.isdigit() else None,
-                     str(row.get("date", "") or ""), str(row.get("protocol", "") or ""))  # fmt: skip
+                     _text(row, "setting"), int(n) if n.isdigit() and int(n) > 0 else None,
+                     _text(row, "date"), _text(row, "protocol"))  # fmt: skip
 
 
 def _rows(refs: pd.DataFrame, models: list[str], task: str, setting: str | None,

@@ -11,9 +11,9 @@ verdict that is inconclusive when the interval crosses the margin.
   stands for it in every cell is the one with the best mean over the tasks it covers, among the
   members covering the most of the claim's tasks. The pick is shown (`Assessment.picks`, the cells).
 - **Coverage floor** (`mean`): decided only when at least COVERAGE_FLOOR of the cells, and at least
-  one cell of every task family the claim names (a family is a task group, e.g. mgsm, or the
-  benchmark a task id belongs to: aime24 and aime25 are `aime`), have values; else `not_covered`,
-  naming what is missing. `any`/`all` are `not_covered` while an uncovered cell could still decide.
+  one cell of every task family the claim names (each id, group and suite of its task selector),
+  have values; else `not_covered`, naming what is missing. `any`/`all` are `not_covered` while an
+  uncovered cell could still decide.
 - **Protocol**: a verdict resting on a `no` protocol match is inconclusive when its estimate is
   within PROTOCOL_TOLERANCE points of the bound (`harness.claims.verdicts.protocol_weakened`).
 
@@ -22,14 +22,13 @@ Correct answers per 1k tokens and reproduction gaps have no published form (None
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, fill
 from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.evidence import task_chance
-from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest
+from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest, TaskSelector
 from harness.claims.paired import Roles, roles
 from harness.claims.picks import pick_best
 from harness.claims.published import worst_protocol
@@ -46,19 +45,10 @@ from harness.claims.verdicts import (
     protocol_weakened,
     verdict_from_p,
 )  # fmt: skip
-from harness.config import Catalog
 
 PairedTest = CompareTest | GainTest | EfficiencyTest | ReferenceTest
 COVERAGE_FLOOR = 0.5  # share of a mean claim's cells that must have published values
 ZERO = (("0", Estimate(0.0)),)
-
-
-def task_family(catalog: Catalog, label: str) -> str:
-    """The benchmark family of a task or task group: its group, else its id up to the first digit or '_'."""
-    task = catalog.tasks.get(label)
-    if task is not None and task.group:
-        return task.group
-    return re.split(r"[_0-9]", label)[0] or label
 
 
 def _transform(ctx: Context, test: PairedTest, model: str, label: str, est: Estimate) -> Estimate:
@@ -134,19 +124,31 @@ def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[s
     return a - b
 
 
-def _floor(ctx: Context, cells: list[Cell], tasks: list[str]) -> str | None:
+def named_families(ctx: Context, selector: TaskSelector, tasks: list[str]) -> dict[str, set[str]]:
+    """The task families a claim names: each id, group and suite of its task selector, as the
+    selected tasks it stands for (only those among `tasks`; a family with none is left out)."""
+    chosen = set(tasks)
+    out: dict[str, set[str]] = {t: {t} & chosen for t in selector.ids}
+    groups = ctx.catalog.groups()
+    out |= {g: set(groups.get(g, [])) & chosen for g in selector.groups}
+    out |= {f"{s} suite": {t for t in chosen if ctx.catalog.tasks[t].suite == s} for s in selector.suites}
+    return {name: members for name, members in out.items() if members}
+
+
+def _floor(ctx: Context, cells: list[Cell], selector: TaskSelector) -> str | None:
     """Why a mean claim's published coverage is too thin to decide it; None when it is enough.
 
-    `tasks`: the tasks of the claim's cells (a reference test's cells are the tasks where side B is published)."""
+    The families are taken among the tasks of the claim's cells (a reference test's cells are the
+    tasks where side B is published)."""
     covered = [c for c in cells if c.status == "ok"]
-    families = {task_family(ctx.catalog, t) for t in tasks}
-    seen = {task_family(ctx.catalog, t) for c in covered for t in c.tasks}
+    families = named_families(ctx, selector, [t for c in cells for t in c.tasks])
+    seen = {t for c in covered for t in c.tasks}
+    uncovered = sorted(name for name, members in families.items() if not members & seen)
     problems = []
     if len(covered) < COVERAGE_FLOOR * len(cells):
         problems.append(f"{len(covered)} of {len(cells)} cells covered, the floor is {COVERAGE_FLOOR:.0%}")
-    if families - seen:
-        problems.append(f"no value for task famil{'y' if len(families - seen) == 1 else 'ies'} "
-                        f"{', '.join(sorted(families - seen))}")  # fmt: skip
+    if uncovered:
+        problems.append(f"no value for {', '.join(uncovered)}, named by the claim")
     return "; ".join(problems) or None
 
 
@@ -184,7 +186,7 @@ def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
     n_items = sum(c.n_items for c in cells if c.status == "ok")
     if test.quantifier == "mean":
         headline = f"mean over the {len(diffs)} cell(s) with published values"
-        thin = _floor(ctx, cells, [t for c in cells for t in c.tasks])
+        thin = _floor(ctx, cells, test.tasks)
         if thin:
             return Assessment(PUBLISHED, NOT_COVERED, "; ".join([f"coverage floor not met: {thin}", *why]), headline,
                               unit=unit, n_items=n_items, cells=cells, protocol_match=protocol, coverage=coverage,
