@@ -116,6 +116,8 @@ def test_best_of_pick_is_not_won_by_coverage() -> None:
               ("big", "t1"): 80.0, ("big", "t2"): 85.0}  # fmt: skip
     pick, why = pick_best(["small", "big"], ["t1", "t2", "t3"], lambda m, t: values.get((m, t)))
     assert pick == "big" and "beats 1 of the 1 other" in why  # better on the tasks both cover
+    values[("one", "t1")] = 99.0  # one value where the others have two or three: not a candidate
+    assert pick_best(["one", "small", "big"], ["t1", "t2", "t3"], lambda m, t: values.get((m, t)))[0] == "big"
     assert pick_best(["a", "b"], ["t1"], lambda m, t: None)[0] is None
 
 

@@ -2,10 +2,12 @@
 
 "Best" is the best mean over the covered tasks, compared pair by pair on the tasks both members
 cover (a member with a value on one easy task cannot outrank one with values on five): member x
-beats member y when x's mean over their common tasks is higher. The pick beats the most members;
-ties go to the member covering more tasks, then the higher mean over its own tasks, then catalogue
-order. One member then stands for the side in every cell, so "the best Llama" is one model
-throughout, and the pick is shown beside the verdict. Measured best-of sides are tested by
+beats member y when x's mean over their common tasks is higher. Candidates are the members
+covering at least half as many of the claim's tasks as the best-covered member (a member with
+one value cannot stand for a side over six tasks); the pick beats the most candidates; ties go to
+the member covering more tasks, then the higher mean over its own tasks, then catalogue order.
+One member then stands for the side in every cell, so "the best Llama" is one model throughout,
+and the pick is shown beside the verdict. Measured best-of sides are tested by
 union–intersection over members instead (`harness.claims.contrast`), which accounts for the
 selection; their plug-in pick on the mean is shown the same way.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+MIN_SHARE = 0.5  # a candidate covers at least this share of what the best-covered member covers
 
 
 def pick_best(members: list[str], labels: list[str],
@@ -28,7 +32,8 @@ def pick_best(members: list[str], labels: list[str],
                 scores.setdefault(m, {})[label] = value
     if not scores:
         return None, "no member has a published value"
-    ranked = [m for m in members if m in scores]
+    most = max(len(s) for s in scores.values())
+    ranked = [m for m in members if m in scores and len(scores[m]) >= MIN_SHARE * most]
 
     def wins(x: str) -> int:
         out = 0
@@ -40,5 +45,5 @@ def pick_best(members: list[str], labels: list[str],
 
     key = {m: (wins(m), len(scores[m]), float(np.mean(list(scores[m].values())))) for m in ranked}
     pick = max(ranked, key=lambda m: key[m])  # max keeps the first of equals: catalogue order
-    return pick, (f"{pick}: beats {key[pick][0]} of the {len(ranked) - 1} other members with values on the tasks "
-                  f"both cover; covers {key[pick][1]} of {len(labels)} task(s)")  # fmt: skip
+    return pick, (f"{pick}: beats {key[pick][0]} of the {len(ranked) - 1} other candidates on the tasks both cover; "
+                  f"covers {key[pick][1]} of {len(labels)} task(s)")  # fmt: skip

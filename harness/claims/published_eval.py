@@ -10,6 +10,7 @@ verdict that is inconclusive when the interval crosses the margin.
 - **Best of a group is one member** (`harness.claims.picks`): the member of a best-of side that
   stands for it in every cell is the one with the best mean over the tasks it covers, among the
   members covering the most of the claim's tasks. The pick is shown (`Assessment.picks`, the cells).
+  With both sides best-of, B is picked first and A on the tasks where B's pick has values.
 - **Coverage floor** (`mean`): decided only when at least COVERAGE_FLOOR of the cells, and at least
   one cell of every task family the claim names (each id, group and suite of its task selector),
   have values; else `not_covered`, naming what is missing. `any`/`all` are `not_covered` while an
@@ -162,13 +163,16 @@ def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
     labels = list(dict.fromkeys(label.rsplit(" @ ", 1)[-1] for label, *_ in plan))
     picks: dict[str, str] = {}
     why: list[str] = []
-    for side, best, models in (("A", best_a, r.models_a), ("B", best_b, r.models_b)):
+    score = _score(ctx, test)
+    for side, best, models in (("B", best_b, r.models_b), ("A", best_a, r.models_a)):
         if best:
-            pick, reason = pick_best(models, labels, _score(ctx, test))
+            if "B" in picks:  # both sides best-of: A's pick is compared where B's pick has values
+                labels = [label for label in labels if score(picks["B"], label) is not None] or labels
+            pick, reason = pick_best(models, labels, score)
             if pick is None:
                 return None
             picks[side] = pick
-            why.append(f"best of {side}: {reason}")
+            why.insert(0, f"best of {side}: {reason}")
     cells: list[Cell] = []
     diffs: list[Estimate] = []
     for label, tasks, side_a, side_b in plan:
