@@ -1,9 +1,10 @@
 """Evaluate every ledger claim: measured evidence, published evidence, and the headline verdict.
 
 Each claim draws from its own seeded generators (`[seed, crc32(claim id), crc32(unit)]`), so a
-verdict does not depend on the order of the ledger. Paired tests are in `harness.claims.paired`
-and `harness.claims.reference`, rank and coverage in `harness.claims.groupwise`, published-only
-assessments in `harness.claims.published_eval`; the rules are in `harness.claims.verdicts`.
+verdict does not depend on the order of the ledger. Each test type is dispatched through
+`harness.claims.families.FAMILIES` (roles, measured and published assessments); the claim's date
+rule (`harness.claims.dates`) decides which models take part; the rules are in
+`harness.claims.verdicts`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class VerdictList(list[Verdict]):
 
 
 def _headline(v: Verdict) -> None:
-    """Measured evidence wins when it says something; else the published-only verdict; else not_run."""
+    """Measured evidence wins when it says something; else the published (indicative) verdict; else not_run."""
     m, p = v.measured, v.published
     if m is not None and m.verdict in DECIDED:
         v.verdict, v.basis, v.reason = m.verdict, m.basis, m.reason

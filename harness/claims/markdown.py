@@ -1,5 +1,5 @@
 """claims.md: a summary, what was found in the evidence, then per article each claim beside its quote
-with its measured and published-only assessments side by side. Long lists (run keys, missing
+with its measured and published (indicative) assessments side by side. Long lists (run keys, missing
 runs, commands) are counted here and listed in full in claims.csv."""
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ Every testable claim gets up to two *assessments*, shown side by side:
 - `measured`: the harness's own runs (side B may be a published constant, e.g. a closed model:
   basis `measured vs published`); verdict supported | refuted | inconclusive | not_run;
 - `published`: the same test with the same margins on published values only (model cards,
-  papers; `configs/references.csv`), wherever they cover its cells: basis `published-only`,
-  no interval and no p-value (none is published), the protocol-match flags carried through;
-  verdict supported | refuted | inconclusive | not_covered.
+  papers; `configs/references.csv`), wherever they cover its cells: basis `published
+  (indicative)`, each value aggregate evidence with a binomial interval from its n items
+  (`harness.claims.aggregate`), the protocol-match flags carried through; verdict supported |
+  refuted | inconclusive | not_covered.
 
 The headline `Verdict.verdict` is the measured verdict when the harness has measured evidence
-(supported, refuted or inconclusive); otherwise the published verdict, labelled published-only;
+(supported, refuted or inconclusive); otherwise the published verdict, labelled published (indicative);
 otherwise not_run. Claims no run can test are `untestable` or `deferred`.
 
 Cells and quantifiers (paired tests; alpha = 0.05, each direction one-sided at 2.5%):
@@ -90,7 +91,7 @@ class Cell:
 class Assessment:
     """One body of evidence for a claim (measured or published) and what it says."""
 
-    basis: str  # measured | measured vs published | published-only
+    basis: str  # measured | measured vs published | published (indicative)
     verdict: str
     reason: str = ""
     headline: str = ""  # the headline cell: "mean over 6 tasks", "gsm8k", "rank on the mean over 4 tasks"
