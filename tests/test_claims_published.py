@@ -156,8 +156,12 @@ def test_dates_leave_out_models_released_after_the_article(tmp_path: Path, cat) 
              "tasks": {"ids": ["t1"]}}
     closed = {"type": "reference", "a": {"ids": ["alpha-8b"], "source": "published"},
               "b": {"ids": ["closed:*"], "source": "published", "aggregate": "best"}, "tasks": {"ids": ["t1"]}}
-    (g, c, future), _ = _run(tmp_path, cat, refs, [_claim("group", group), _claim("closed", closed),
-                                                   _claim("future", group, dates="any")], dates)
+    late = _compare(["alpha-8b"], ["beta-70b"], ["t1"], relation="less")
+    (g, c, future, gone), _ = _run(tmp_path, cat, refs, [_claim("group", group), _claim("closed", closed),
+                                                         _claim("future", group, dates="any"), _claim("gone", late)],
+                                   dates)  # fmt: skip
+    # the only model of side B came out after the article: nothing the article said can be tested on it
+    assert gone.published.verdict == "inconclusive" and "no model of one side existed" in gone.published.reason
     assert g.published.estimate == pytest.approx(20.0) and g.published.verdict == "supported"  # 80 − beta-8b's 60
     assert "left out as released later: beta-70b" in g.dates and "beta-70b" not in g.models_b
     assert c.published.estimate == pytest.approx(10.0) and "closed:late" in c.dates  # 80 − closed:old's 70
