@@ -47,8 +47,8 @@ def _headline(v: Verdict) -> None:
     elif p is not None and p.verdict in DECIDED:
         v.verdict, v.basis = p.verdict, PUBLISHED
         v.reason = f"published values only, indicative ({p.reason}); measured: {m.verdict if m else 'none'}"
-    elif m is not None:
-        v.verdict, v.basis, v.reason = m.verdict, m.basis, m.reason
+    elif m is not None:  # nothing decided: no basis to name (a not_run claim rests on no evidence)
+        v.verdict, v.basis, v.reason = m.verdict, "none" if m.verdict == NOT_RUN else m.basis, m.reason
     else:
         v.verdict, v.reason = INCONCLUSIVE, "published values do not decide it and nothing can be measured"
     if v.verdict == NOT_RUN:
