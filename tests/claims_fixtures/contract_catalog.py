@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.config import Catalog
+from harness.specs import TaskSpec
 
 from claims_fixtures.builders import catalog, model, task
 
@@ -65,6 +66,17 @@ MODELS = {
 }  # fmt: skip
 
 
+# Items in each task's evaluated split (configs/tasks/*.yaml): published values are aggregates over these.
+ITEMS = {"gsm8k": 1319, "math500": 500, "aime24": 30, "aime25": 30, "gpqa_diamond": 198, "mmlu_pro": 12032,
+         "mgsm": 250, "global_mmlu": 400, "belebele": 900, "xcopa": 500, "cmmlu": 11582, "ceval": 1346,
+         "arc_easy": 2376, "arc_challenge": 1172, "piqa": 1838, "boolq": 3270, "hellaswag": 10042,
+         "winogrande": 1267}  # fmt: skip
+
+
+def _items(spec: TaskSpec) -> TaskSpec:
+    return spec.model_copy(update={"items": ITEMS[spec.group or spec.id]})
+
+
 def contract_catalog(config_dir: Path) -> Catalog:
     """Every model and task id the contract names, with plausible specs."""
     models = [
@@ -87,4 +99,4 @@ def contract_catalog(config_dir: Path) -> Catalog:
         *[task(t, suite="reference", answer_type="likelihood_choice")
           for t in ("arc_easy", "arc_challenge", "piqa", "boolq", "hellaswag", "winogrande")],
     ]  # fmt: skip
-    return catalog(models, tasks, config_dir)
+    return catalog(models, [_items(t) for t in tasks], config_dir)
