@@ -102,6 +102,9 @@ def _convert_gguf(model: ModelSpec, gguf: Path, out_dir: Path) -> None:
 
 def resolve(model: ModelSpec) -> ResolvedWeights:
     src = model.source
+    if src.type == "reference":
+        raise ModelLoadError(f"model '{model.id}' is reference-only (a closed model): it has no weights and "
+                             "can never be run", "import its outputs with `harness import` instead")
     if src.type == "api":  # a hosted model: nothing here; its server knows what it runs
         return ResolvedWeights("", None, None)
     if src.type == "hub":

@@ -86,6 +86,11 @@ def run_task(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Resolv
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
     """The model's backend (`vllm`, `hf`, `openai` or `fake`), loaded in this process."""
+    if not model.runnable:
+        from harness.errors import InputError
+
+        raise InputError(f"model '{model.id}' is reference-only and can never be run",
+                         "import its outputs with `harness import` instead")
     if model.backend == "openai":
         from harness.backends.openai_backend import OpenAIBackend
 
