@@ -44,6 +44,7 @@ class SourceFile:
     sha256: str
     items: list[ImportedItem]
     model_hint: str | None = None  # the generating model as the file names it
+    model_aliases: tuple[str, ...] = ()  # other names for it (the file name), tried after model_hint
     task_hint: str | None = None  # the benchmark as the file names it
     settings: dict[str, Any] = field(default_factory=dict)  # sampling/engine settings the file states
     protocol: dict[str, Any] = field(default_factory=dict)  # prompt format, shots, source harness

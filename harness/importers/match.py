@@ -48,10 +48,11 @@ def resolve_model(catalog: Catalog, source: SourceFile, model_id: str | None) ->
     if not source.model_hint:
         raise InputError(f"{source.path}: the file does not name its model", "pass --model ID")
     want = model_stem(source.model_hint)
-    for spec in catalog.models.values():
-        names = {spec.id, spec.name, spec.source.repo or "", spec.base_model if spec.kind == "base" else ""}
-        if want in {model_stem(n) for n in names if n}:
-            return spec
+    for hint in (source.model_hint, *source.model_aliases):
+        for spec in catalog.models.values():
+            names = {spec.id, spec.name, spec.source.repo or "", spec.base_model if spec.kind == "base" else ""}
+            if model_stem(hint) in {model_stem(n) for n in names if n}:
+                return spec
     raise InputError(f"{source.path}: model '{source.model_hint}' is not in the catalogue",
                      f"pass --model ID ({suggest(want, list(catalog.models))}) or add configs/models/<id>.yaml")
 
@@ -113,6 +114,11 @@ def match_items(task: TaskSpec, source: SourceFile) -> Matching:
             doc, how = by_text[text], "question text"
         elif item.source_id is not None and item.source_id in by_id:
             doc, how = by_id[item.source_id], "id"
+            if text is not None and doc.question and normalize_text(doc.question) != text:
+                # Same id, another question: the file numbers a different item set (never trusted).
+                out.unmatched.append(Unmatched(item.row, item.source_id, f"its id is item {doc.doc_id} of "
+                                               f"task '{task.id}', but the question text differs"))
+                continue
         elif item.question is None and isinstance(item.meta.get("index"), int) and 0 <= item.meta["index"] < len(docs):
             doc, how = docs[item.meta["index"]], "index"
         if doc is None:

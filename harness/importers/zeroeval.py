@@ -52,7 +52,8 @@ def read(path: Path, data: Any | None = None) -> SourceFile:
     dataset = str(first.get("dataset") or "")
     return SourceFile(
         format="zeroeval", path=path, sha256=file_sha256(path), items=items,
-        model_hint=str(first.get("generator") or path.stem), task_hint=TASKS.get(dataset, dataset or None),
+        model_hint=str(first.get("generator") or path.stem), model_aliases=(path.stem,),
+        task_hint=TASKS.get(dataset, dataset or None),
         settings=settings,
         protocol={"harness": "ZeroEval", "prompt": "zero-shot, answer as JSON {\"reasoning\", \"answer\"}",
                   "shots": 0, "chat_template": True, "dataset": dataset},

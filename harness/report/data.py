@@ -66,6 +66,7 @@ class CellRow:
     provenance: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False  # `run_settings.synthetic`: test data, not a measurement
+    imported: bool = False  # `harness import`: generated elsewhere (the source's protocol), graded here
     reference_score: float | None = None
     reference_source: str = ""
     reference_protocol_match: str = ""
@@ -140,7 +141,7 @@ def _row(selection: Selection, metrics: list[MetricRecord]) -> CellRow:
         run_key=run.run_key, limit=run.limit, device=manifest.device,
         gpu_seconds_per_item=_gpu_seconds(manifest, primary.n), variant=_variant(m, run.model),
         provenance=provenance_of(manifest), notes=list(selection.notes),
-        synthetic=bool(manifest.run_settings.get("synthetic")),
+        synthetic=bool(manifest.run_settings.get("synthetic")), imported=run.imported,
     )  # fmt: skip
 
 
