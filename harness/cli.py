@@ -195,16 +195,26 @@ def grade(
     input: Annotated[Path, typer.Argument(help="JSONL with task, response, gold per line, or a run's samples.jsonl")],
     out: Annotated[Path | None, typer.Option("--out", help="Write graded lines here (continued if it exists)")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Re-grade everything instead of continuing --out")] = False,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Catalogue model id whose reasoning format applies to lines without `model`")] = None,
+    think_in_prompt: Annotated[bool | None, typer.Option(
+        "--think-in-prompt/--no-think-in-prompt",
+        help="The model's template opens the think block: output with no closing tag is truncated")] = None,
 ) -> None:
     """Grade raw model outputs with the harness's graders; print accuracy per task."""
+    from harness.config import load_catalog, suggest
     from harness.errors import InputError
     from harness.grading import grade_file
-    from harness.grading.sources import resolvers
+    from harness.grading.files import Defaults
+    from harness.grading.sources import resolvers, stop_resolver
 
     if not input.is_file():
         raise InputError(f"{input}: no such file", "pass a JSONL file with task, response, gold")
     try:
-        summary = grade_file(input, out, *resolvers(input), fresh=fresh)
+        if model is not None and model not in load_catalog().models:
+            raise InputError(f"--model: unknown model id '{model}'", suggest(model, list(load_catalog().models)))
+        defaults = Defaults(model, think_in_prompt, stop_resolver())
+        summary = grade_file(input, out, *resolvers(input), fresh=fresh, defaults=defaults)
     except (HarnessError, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001  (a bug must not cost the user a traceback; output so far is kept)
@@ -223,6 +233,10 @@ def grade(
     if summary.unknown_models:
         unknown = ", ".join(sorted(summary.unknown_models))
         err(f"models not in the catalogue, graded with reasoning format 'auto': {unknown}")
+    if summary.unknown_reasoning:
+        err(f"{summary.unknown_reasoning} line(s) have no answer and no model or reasoning format: if the model's "
+            "template opens the think block they are truncated reasoning, which cannot be known from the text; "
+            "pass --model ID or --think-in-prompt")
     if out:
         typer.echo(f"graded lines: {out}")
 

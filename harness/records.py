@@ -83,6 +83,8 @@ class SampleRecord(Record):
     score: float = Field(description="1.0 correct, 0.0 wrong (item score = mean over its samples)")
     truncated: bool = Field(False, description="Hit the token budget before an answer (counted wrong)")
     ungradable: bool = Field(False, description="The grader could not decide (counted wrong)")
+    answer_span: list[int] | None = Field(
+        None, description="Where the grader found the answer: [start, end) character offsets into `response`")
     finish_reason: str | None = None
     prompt_tokens: int = 0
     output_tokens: int = 0

@@ -77,6 +77,7 @@ def grade_item(
     return SampleRecord(
         **base, response=response, extracted=g.extracted, correct=g.correct and not truncated,
         score=float(g.correct and not truncated), truncated=truncated, ungradable=g.ungradable,
+        answer_span=list(g.span) if g.span else None,
         finish_reason=gen.finish_reason, prompt_tokens=gen.prompt_tokens,
         output_tokens=gen.output_tokens, wall_s=gen.wall_s, sampling=gen.sampling,
     )

@@ -59,10 +59,13 @@ def test_grades_a_good_file(tmp_path: Path) -> None:
     assert (summary.n_graded, summary.n_bad, summary.resumed) == (5, 0, 0)
     graded = read_back(out)
     assert graded[0] == {**rows[0], "extracted": "18", "correct": True, "truncated": False, "ungradable": False,
-                         "reason": None}
+                         "reason": None, "span": [0, 16], "span_text": "The answer is 18"}
     assert graded[1]["truncated"] is True and graded[1]["extracted"] is None
     assert graded[2]["extracted"] == "17" and graded[2]["correct"] is False
     assert graded[3]["extracted"] == "1200"
+    # Where the answer was found: offsets into the response, and that text (None without an answer).
+    assert graded[3]["span_text"] == rows[3]["response"][slice(*graded[3]["span"])] == "Die Antwort lautet 1.200"
+    assert graded[1]["span"] is None and graded[1]["span_text"] is None
     assert sorted(p.name for p in out.parent.iterdir()) == ["out.jsonl"]
 
 

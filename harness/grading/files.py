@@ -40,6 +40,9 @@ class FileSummary:
     bad: list[str] = field(default_factory=list)
     resumed: int = 0
     unknown_models: set[str] = field(default_factory=set)
+    #: lines with no answer whose reasoning format nobody gave (no model, no format, no flag): if the
+    #: model's template opens the think block, they are truncated reasoning, which grading cannot know
+    unknown_reasoning: int = 0
 
     def count(self, row: dict[str, Any]) -> None:
         """Add one output line to the tallies."""
@@ -64,6 +67,19 @@ class FileSummary:
         }
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """What ``harness grade`` was told for lines that do not say it themselves.
+
+    ``model``: a catalogue model id (its reasoning format); ``think_in_prompt``: the model's template
+    opens the think block, so an output with no closing tag is unfinished reasoning; ``stops``: task
+    id -> the stop strings a run applies, cut from raw outputs (not from a run's records)."""
+
+    model: str | None = None
+    think_in_prompt: bool | None = None
+    stops: Callable[[str], tuple[str, ...]] | None = None
+
+
 def grade_file(
     input_path: Path,
     output_path: Path | None,
@@ -71,6 +87,7 @@ def grade_file(
     resolve_model: ModelResolver | None = None,
     *,
     fresh: bool = False,
+    defaults: Defaults | None = None,
 ) -> FileSummary:
     """Grade every line of ``input_path``; append graded lines to ``output_path`` (if given).
 
@@ -96,7 +113,7 @@ def grade_file(
             out = _open_output(output_path, fresh)
         try:
             for lineno, raw in lines:
-                row = grade_line(raw, lineno, resolve_task, resolve_model, resolved, summary)
+                row = grade_line(raw, lineno, resolve_task, resolve_model, resolved, summary, defaults)
                 summary.count(row)
                 if out is not None:
                     _write(out, output_path, row)
@@ -113,6 +130,7 @@ def grade_line(
     resolve_model: ModelResolver | None,
     resolved: dict[str, tuple[str, str] | InputError],
     summary: FileSummary,
+    defaults: Defaults | None = None,
 ) -> dict[str, Any]:
     """The output object for one input line: the input plus its verdict, or an error line."""
     try:
@@ -126,7 +144,7 @@ def grade_line(
         spec = resolved[task]
         if isinstance(spec, InputError):
             raise spec
-        row.update(_verdict(row, *spec, resolve_model, summary))
+        row.update(_verdict(row, *spec, resolve_model, summary, defaults or Defaults()))
         return row
     except InputError as exc:
         return _bad(lineno, exc.one_line(), raw)
@@ -165,7 +183,8 @@ def parse_line(raw: bytes) -> dict[str, Any]:
 
 
 def _verdict(
-    row: dict[str, Any], answer_type: str, language: str, resolve_model: ModelResolver | None, summary: FileSummary
+    row: dict[str, Any], answer_type: str, language: str, resolve_model: ModelResolver | None, summary: FileSummary,
+    defaults: Defaults,
 ) -> dict[str, Any]:
     """Verdict fields for one valid row, graded the way the run grades a sample."""
     gold = str(row["gold"])
@@ -175,11 +194,13 @@ def _verdict(
         scores = [-math.inf if x is None else float(x) for x in logprobs]
         letter = LATIN[max(range(len(scores)), key=scores.__getitem__)]
         correct = letter == (normalise_letter(gold) or gold)
-        return _fields(letter, correct, False, False, None, record)
+        return _fields(letter, correct, False, False, None, record, None, None)
     if row.get("error") is not None and record:
-        return _fields(None, False, False, True, "backend error", record)  # as the run recorded it
+        return _fields(None, False, False, True, "backend error", record, None, None)  # as the run recorded it
     fmt, think_in_prompt = row.get("reasoning_format"), row.get("think_in_prompt")
-    model = row.get("model")
+    if think_in_prompt is None:
+        think_in_prompt = defaults.think_in_prompt
+    model = row.get("model") or defaults.model
     if fmt is None and isinstance(model, str) and resolve_model is not None:
         known = resolve_model(model)
         if known is None:
@@ -187,9 +208,14 @@ def _verdict(
         else:
             fmt = known[0]
             think_in_prompt = known[1] if think_in_prompt is None else think_in_prompt
+    told = fmt is not None or think_in_prompt is not None
+    response = row["response"]
+    if not record and defaults.stops is not None:
+        # A raw base-model output runs on into an invented next question: cut it where the run would.
+        response = cut_at_stops(response, defaults.stops(row["task"]))
     try:
         g = grade(
-            answer_type, row["response"], gold, language=language, reasoning_format=fmt or "auto",
+            answer_type, response, gold, language=language, reasoning_format=fmt or "auto",
             think_in_prompt=bool(think_in_prompt), choices=tuple(row.get("choices") or ()),
             prompt=row.get("prompt"),
         )
@@ -197,18 +223,34 @@ def _verdict(
         raise InputError(str(exc)) from None
     # As the runner: hitting the token budget with no answer part is truncation.
     truncated = g.truncated or (row.get("finish_reason") == "length" and g.extracted is None)
-    return _fields(g.extracted, g.correct and not truncated, truncated, g.ungradable, g.reason, record)
+    if not told and (truncated or g.extracted is None):
+        summary.unknown_reasoning += 1
+    return _fields(g.extracted, g.correct and not truncated, truncated, g.ungradable, g.reason, record, g.span,
+                   g.span_text)
+
+
+def cut_at_stops(text: str, stops: tuple[str, ...]) -> str:
+    """``text`` up to its first stop string. A stop string at the very start is not one (a chat
+    model restating "Question: …" before answering; a run would have returned nothing)."""
+    lead = len(text) - len(text.lstrip())
+    cuts = [i for s in stops if s and (i := text.find(s, lead + 1)) > lead]
+    return text[: min(cuts)] if cuts else text
 
 
 def _fields(
-    extracted: str | None, correct: bool, truncated: bool, ungradable: bool, reason: str | None, record: bool
+    extracted: str | None, correct: bool, truncated: bool, ungradable: bool, reason: str | None, record: bool,
+    span: tuple[int, int] | None, span_text: str | None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"extracted": extracted, "correct": correct, "truncated": truncated,
                            "ungradable": ungradable}
     if record:
         out["score"] = float(correct)  # a SampleRecord keeps its schema
+        out["answer_span"] = list(span) if span else None
     else:
         out["reason"] = reason
+        # Where the answer was found, to audit the verdict: offsets into `response`, and the text.
+        out["span"] = list(span) if span else None
+        out["span_text"] = span_text
     return out
 
 

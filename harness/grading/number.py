@@ -42,6 +42,32 @@ _RESULT = re.compile(
     + r"|等于|是|为|は",
     re.IGNORECASE,
 )
+# A sentence states its result after its verb: "The total age of the four birds is 51 years",
+# "X will be 109 years old in 10 years", "Die Gesamtstrecke beträgt 45 Meilen", "总共是72".
+_STATES = re.compile(
+    r"=|≈|" + _WORD.format(
+        r"equals|is|are|was|were|be|makes|gives|totals|comes\s(?:to|out\sto)|ergibt|ist|sind|war|beträgt|betragen|wäre"
+        r"|es|son|será|serán|sería|est|sont|sera|seront|fait|равно|равна|равен|составляет|составит|составляют|будет"
+        r"|ni|itakuwa|ilikuwa|คือ|เท่ากับ|রয়েছে|হল|হলো|হবে|অবশিষ্ট") + r"|等于|是|为|為|共|は|です|となり|になり",
+    re.IGNORECASE,
+)
+# An answer phrase that ends in a verb ("The answer is", "Antwort lautet", "答案是") is followed by its
+# value; one that ends in a colon or is a heading ("Answer:", "**Final Answer**") may be followed by
+# a whole sentence, whose subject can hold numbers ("all 3 boxes").
+_PHRASE_VERB_END = re.compile(
+    r"(?:[^\W\d_]*\s)?(?:is|are|be|ist|lautet|wäre|es|est|serait|sera|será|sería|ni|равен|будет|составляет|это"
+    r"|হল|হলো|হবে|คือ)[\s*_]*$|(?:是|为|為|は|=|####)[\s*_]*$",
+    re.IGNORECASE,
+)
+# A number after a preposition sets the scene ("in 10 years", "за 3 дня", "baada ya miaka 10", "nach
+# 4 Stunden"); in a sentence that states an answer, it is not the answer.
+_CONTEXT_BEFORE = re.compile(
+    _WORD.format(
+        r"in|after|for|per|each|every|of|within|over|during|nach|für|pro|je|binnen|innerhalb|за|через|после|в|на|из"
+        r"|baada\sya|kwa|katika|dans|après|pour|par|en|tras|después\sde|por|durante|cada"
+    ) + r"(?:\s[^\W\d_]{1,12})?\s?$",
+    re.IGNORECASE,
+)
 _PARENTHESES = re.compile(r"\([^()\n]{0,200}\)")
 _DENIED = re.compile(r"\b(?:not|instead of|rather than|nicht|statt|no|pas|не|si)\s{1,2}[$€£¥₹]?\s?$", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"\n|[.!?](?=\s)|[。！？।]")
@@ -100,20 +126,33 @@ def extract_answer(answer: str, language: str = "en") -> NumberAnswer:
             return NumberAnswer(None, "answer taken back")
     values_out: list[Fraction] = []
     for statement in commit.group:
-        values_out += read_values(statement.region, language) or []
+        sentence = statement.phrase and not statement.boxed and not _PHRASE_VERB_END.search(
+            text, max(0, statement.value_start - 40), statement.value_start)
+        values_out += read_values(statement.region, language, sentence=sentence) or []
     if not values_out:
         return NumberAnswer(None, "answer not readable as a number")
     return NumberAnswer(tuple(values_out))
 
 
-def read_values(region: str, language: str) -> list[Fraction] | None:
+def read_values(region: str, language: str, *, sentence: bool = False) -> list[Fraction] | None:
     """The number(s) a statement's region gives: the first number, the result of a calculation
-    that starts with it ("16 - 3 - 4 = 9"), or every number offered with it ("18 or 20")."""
+    that starts with it ("16 - 3 - 4 = 9"), or every number offered with it ("18 or 20").
+
+    ``sentence``: the region may be a whole sentence ("Answer: The total volume of all 3 boxes is
+    72 cubic inches"); its first number counts only when no verb states a result after it."""
     plain = latex_to_plain(region)
     lead = _LEAD.match(plain)
     found = values_in(plain, language, words=True, answer_start=lead.end() if lead else 0)
     if not found:
         return None
+    if sentence and len(found) > 1 and not _OPERATOR_AFTER.match(plain, found[0][1]):
+        verb = _STATES.search(plain, found[0][1])
+        after = [f for f in found if verb is not None and f[0] >= verb.end()]
+        if after:
+            found = after
+        scene = [f for f in found if _CONTEXT_BEFORE.search(plain, max(0, f[0] - 24), f[0])]
+        if scene and len(scene) < len(found):
+            found = [f for f in found if f not in scene]
     start, end, value = found[0]
     if _OPERATOR_AFTER.match(plain, end):
         results = [m.end() for m in _RESULT.finditer(plain, end)]

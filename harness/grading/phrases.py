@@ -165,6 +165,23 @@ def boxes(text: str) -> list[Span]:
     return found
 
 
+def open_box(text: str) -> str | None:
+    """Why the last ``\\boxed`` of ``text`` is no answer, if it is not: never closed (the output
+    was cut inside it) or longer than ``_MAX_BOXED_LEN`` characters; None when it is well formed."""
+    last: re.Match[str] | None = None
+    for match in _BOXED.finditer(text, max(0, len(text) - 4 * _MAX_BOXED_LEN)):
+        last = match
+    if last is None or _box_content(text, last.end()) is not None:
+        return None
+    pos = last.end()
+    while pos < len(text) and text[pos] in " \t":
+        pos += 1
+    if pos >= len(text) or text[pos] != "{":
+        return None  # `\boxedfoo`, or a bare token that cannot be read: not a cut box
+    return f"answer box over {_MAX_BOXED_LEN:,} characters" if len(text) - pos > _MAX_BOXED_LEN else (
+        "answer box never closed")
+
+
 _BARE_TOKEN = re.compile(r"[^\s$]{1,200}")
 
 

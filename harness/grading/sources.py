@@ -8,6 +8,7 @@ beside it wins: it holds the specs the run actually used, even if the catalogue 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,34 @@ def resolvers(input_path: Path) -> tuple[TaskResolver, ModelResolver]:
         return model.reasoning.format, model.reasoning.think_in_prompt
 
     return resolve_task, resolve_model
+
+
+def stop_resolver() -> Callable[[str], tuple[str, ...]]:
+    """task id -> the stop strings ``harness run`` gives a base model on that task (the prompt
+    builder's and the spec's ``stop``); () for a task that is not in the catalogue."""
+    from harness.config import load_catalog
+    from harness.tasks.base import Doc
+    from harness.tasks.prompts import build_prompt
+
+    catalog = load_catalog()
+    cache: dict[str, tuple[str, ...]] = {}
+
+    def stops(task_id: str) -> tuple[str, ...]:
+        if task_id not in cache:
+            task = catalog.tasks.get(task_id)
+            found: tuple[str, ...] = ()
+            if task is not None:
+                # The builders put their stop strings on every prompt; any item gives them.
+                probe = Doc("0", "?", "A" if task.choices else "0", choices=("a", "b", "c", "d"))
+                try:
+                    found = build_prompt(task, probe, [], chat=False).stop
+                except Exception:  # noqa: BLE001  (a builder that needs real item fields: the spec's own stops)
+                    found = ()
+                found = tuple(dict.fromkeys([*found, *task.stop]))
+            cache[task_id] = found
+        return cache[task_id]
+
+    return stops
 
 
 def _manifest_beside(input_path: Path) -> dict[str, Any]:

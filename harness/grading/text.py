@@ -13,6 +13,7 @@ until the token budget runs out. Every step here is linear in the input:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_CHARS = 24_000
 _PROBE = 48  # characters compared to find the period of a repeated tail
@@ -76,10 +77,40 @@ def bound_tail(text: str, max_chars: int = MAX_CHARS) -> str:
     return tail[newline + 1 :] if newline >= 0 else tail
 
 
+# The last words of an output cut off mid-sentence: an operator, a comma, or a word that cannot end
+# a sentence ("… so 13 minus 4 is", "… und dann ergibt sich", "… 所以答案是").
+_UNFINISHED = re.compile(
+    r"(?:[,:;=+×÷(\[{-]|\b(?:is|are|was|were|be|the|a|an|of|to|and|or|we|so|then|that|which|minus|plus|times"
+    r"|divided|by|equals|gives|with|from|ist|sind|und|oder|der|die|das|ein|eine|ergibt|dann|es|y|o|el|la|los|las|de"
+    r"|que|son|est|et|le|les|du|des|donc|и|или|это|равно|что|na|ni|ya|kwa|za|wa)\b|是|为|等于|和|的|は|が|を|と|คือ"
+    r"|และ)[\s*_]*$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=8)
+def loops(text: str) -> bool:
+    """Whether ``text``'s tail repeats one block (a degenerate loop, which ``prepare`` trims)."""
+    collapsed = bound_tail(_STRUCK.sub("", collapse_whitespace(text)).strip(), 4 * MAX_CHARS)
+    return trim_repetition(collapsed) != collapsed
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def cut_mid_sentence(text: str) -> bool:
+    """Whether ``text`` (prepared) stops in the middle of a sentence, as a generation cut at its
+    token budget does."""
+    tail = text[-80:]
+    # Digits and commas only ("1,1,1,…") is a degenerate run, not a sentence.
+    return _UNFINISHED.search(tail) is not None and _LETTER.search(tail) is not None
+
+
 # Struck-through text ("~~12~~ 18") is taken back by its writer.
 _STRUCK = re.compile(r"~~[^~\n]{1,200}~~")
 
 
+@lru_cache(maxsize=8)  # the graders and the span finder prepare the same answer text
 def prepare(text: str) -> str:
     """Whitespace collapsed, struck-through text removed, repeated tail trimmed, bounded to the
     last ``MAX_CHARS`` characters."""

@@ -145,7 +145,7 @@ def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
             "run_key": ref.run_key, "doc": [s.doc_id for s in samples], "idx": [s.sample_idx for s in samples],
             "extracted": [s.extracted for s in samples], "gold": [s.gold for s in samples], "status": status,
             "finish": [s.finish_reason for s in samples], "tokens": [s.output_tokens for s in samples],
-            "error": [s.error for s in samples], "texts": texts,
+            "error": [s.error for s in samples], "texts": texts, "span": [s.answer_span for s in samples],
         }  # fmt: skip
         counts[ref.model] = {k: status.count(k) for k in STATUSES}
     payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
@@ -155,10 +155,12 @@ def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
 
 def rows(payload: dict[str, Any], model: str) -> list[list[Any]]:
     """One model's samples as rows: doc_id, sample_idx, prompt hash, response, reasoning prefix length,
-    extracted, gold, status, finish reason, output tokens, error (texts None when left out)."""
+    extracted, gold, status, finish reason, output tokens, error (texts None when left out), and where
+    in the response the grader found the answer ([start, end) or None)."""
     m = payload["models"][model]
     return [[m["doc"][i], m["idx"][i], *m["texts"].get(str(i), [None, None, 0]), m["extracted"][i], m["gold"][i],
-             m["status"][i], m["finish"][i], m["tokens"][i], m["error"][i]] for i in range(len(m["doc"]))]
+             m["status"][i], m["finish"][i], m["tokens"][i], m["error"][i],
+             m["span"][i]] for i in range(len(m["doc"]))]
 
 
 def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[RunRef]]:

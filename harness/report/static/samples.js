@@ -39,7 +39,7 @@ const HarnessSamples = (() => {
   function rowsOf(run) {
     if (!rowCache.has(run)) rowCache.set(run, run.doc.map((doc, i) => [doc, run.idx[i],
       ...(run.texts[i] || [null, null, 0]), run.extracted[i], run.gold[i], run.status[i], run.finish[i],
-      run.tokens[i], run.error[i]]));
+      run.tokens[i], run.error[i], run.span ? run.span[i] : null]));
     return rowCache.get(run);
   }
 
@@ -51,7 +51,7 @@ const HarnessSamples = (() => {
   }
 
   function renderItem(prompts, row, runKey) {
-    const [doc, idx, ph, response, cut, extracted, gold, status, finish, tokens, error] = row;
+    const [doc, idx, ph, response, cut, extracted, gold, status, finish, tokens, error, span] = row;
     const head = h("div", {class: "head"},
       h("span", {class: "badge " + status, text: status}),
       h("span", {class: "mono", text: `doc ${doc}` + (idx ? ` · sample ${idx}` : "")}),
@@ -68,7 +68,16 @@ const HarnessSamples = (() => {
     item.append(h("details", {}, h("summary", {text: "prompt"}), h("pre", {text: prompts[ph] || ""})));
     if (reasoning) item.append(h("details", {class: "reasoning"},
       h("summary", {text: `reasoning (${reasoning.length.toLocaleString()} characters, folded)`}), h("pre", {text: reasoning})));
-    item.append(h("pre", {class: "answer", text: answer || (reasoning ? "(no answer after the reasoning)" : "(empty)")}));
+    const pre = h("pre", {class: "answer", text: answer || (reasoning ? "(no answer after the reasoning)" : "(empty)")});
+    // Where the grader found the answer ([start, end) in the response), marked so a reader can audit the verdict.
+    if (span && span[0] >= cut && span[1] <= response.length) {
+      const [a, b] = [span[0] - cut, span[1] - cut];
+      pre.textContent = "";
+      pre.append(answer.slice(0, a), h("mark", {class: "found", title: "where the answer was found",
+        text: answer.slice(a, b)}), answer.slice(b));
+      head.append(h("span", {class: "muted", text: `found at characters ${span[0]}–${span[1]}`}));
+    }
+    item.append(pre);
     if (error) item.append(h("div", {class: "muted", text: "backend error: " + error}));
     return item;
   }
