@@ -247,3 +247,17 @@ def test_a_reference_only_model_carries_evidence_but_is_never_run(tmp_path: Path
     spec["kind"] = "instruct"  # a closed model that claims to be runnable-looking is refused
     with pytest.raises(ValueError, match="reference-only closed model"):
         ModelSpec.model_validate(spec)
+
+
+def test_a_native_run_is_preferred_to_an_imported_one_of_the_same_cell(data_dir: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    from claims_fixtures.builders import write_run
+
+    results = tmp_path / "results"
+    assert _import(str(ZEROEVAL_GSM), "--results", str(results))[0] == 0
+    # a native run that finished earlier and has fewer items still wins: its protocol is the harness's
+    native = write_run(results, "qwen2-7b-instruct", "gsm8k", np.ones(2), finished_at="2020-01-01T00:00:00Z")
+    (sel,) = Results(results).selections().values()
+    assert sel.chosen.run_key == native and not sel.chosen.imported
+    assert [r.imported for r in sel.others] == [True]
