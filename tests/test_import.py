@@ -1,8 +1,11 @@
 """`harness import`: other harnesses' per-sample logs become ordinary, re-graded, matched runs.
 
 Fixtures (tests/fixtures/imports/) are excerpts of real public outputs (ZeroEval and MMLU-Pro,
-Apache-2.0) and of an lm-eval 0.4.13 `--log_samples` run of Gemma 3 270M made here. The task
-items the imports are matched against are written to a temporary data mirror by each test.
+Apache-2.0), and an lm-eval `--log_samples` pair (samples JSONL + results JSON) written in lm-eval
+0.4.13's exact layout (lm_eval/evaluator.py, loggers/evaluation_tracker.py) over the first three
+GSM8K test items, with responses written for the test: one per filter and document, a strict-match
+miss that flexible-extract finds, and a wrong answer. The task items the imports are matched
+against are written to a temporary data mirror by each test.
 """
 
 from __future__ import annotations
@@ -166,7 +169,7 @@ def test_lm_eval_rows_repeated_per_filter_become_one_item_and_reproduce_its_metr
     assert summary["accuracy"] == pytest.approx(sum(flexible) / len(flexible), abs=0.005 + 1 / len(flexible))
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["run_settings"]["protocol"]["shots"] == 5
-    assert manifest["run_settings"]["limit"] == 50
+    assert manifest["run_settings"]["limit"] == 3  # lm-eval's --limit, from its results JSON
     assert any(p.endswith(".json") and "results_" in p for p in manifest["data_files"])
 
 
