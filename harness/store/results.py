@@ -90,7 +90,7 @@ class RunInfo:
             return ""
         proto = self.manifest.run_settings.get("protocol") or {}
         parts = [str(proto[k]) for k in ("harness", "prompt") if proto.get(k)]
-        if proto.get("shots") is not None:
+        if proto.get("shots") is not None and "shot" not in str(proto.get("prompt") or ""):
             parts.append(f"{proto['shots']}-shot")
         return ", ".join(parts) or "not stated"
 
