@@ -280,7 +280,8 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
     problems = describe_problems(reader.problems, limit=200)
     n = {"models": len({r.model for r in rows}), "tasks": len({r.task for r in rows}), "cells": len(rows),
          "samples": samples.n_samples, "claims": sum(len(a.claims) for a in articles or []),
-         "synthetic": sum(r.synthetic for r in rows), "dry": sum(r.dry for r in rows)}  # fmt: skip
+         "synthetic": sum(r.synthetic for r in rows), "dry": sum(r.dry for r in rows),
+         "imported": sum(r.imported for r in rows)}  # fmt: skip
     context = {
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "results_dir": str(results_dir),
         "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": opts.gpu,

@@ -68,6 +68,7 @@ class CellRow:
     synthetic: bool = False  # `run_settings.synthetic`: test data, not a measurement
     dry: bool = False  # `backend: fake`: a dry run of the pipeline, not a measurement
     chance: float = 0.0  # the score of guessing: 1 / options for multiple choice, 0 otherwise
+    imported: bool = False  # `harness import`: generated elsewhere (the source's protocol), graded here
     reference_score: float | None = None
     reference_source: str = ""
     reference_protocol_match: str = ""
@@ -178,6 +179,7 @@ def _row(selection: Selection, metrics: list[MetricRecord]) -> CellRow:
         gpu_seconds_per_item=_gpu_seconds(manifest, primary.n), variant=_variant(m, run.model),
         provenance=provenance_of(manifest), notes=list(selection.notes),
         synthetic=bool(manifest.run_settings.get("synthetic")), dry=run.dry, chance=chance_of(t),
+        imported=run.imported,
     )  # fmt: skip
 
 

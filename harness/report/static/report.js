@@ -128,7 +128,7 @@
       {key: "ungradable", label: "ungradable", num: true, sort: r => r.n_ungradable, render: r => String(r.n_ungradable)},
       {key: "tokens", label: "out tokens", num: true, sort: r => r.tokens, render: r => num(r.tokens, 0)},
       {key: "delta", label: "Δ published", num: true, sort: r => r.delta, render: deltaCell, title: "points: measured − published"},
-      {key: "notes", label: "notes", sort: null, render: r => h("span", {class: "muted", text: [r.limit ? `--limit ${r.limit}` : "", r.metric !== "accuracy" ? r.metric : "", ...Object.entries(r.other_metrics).map(([k, v]) => `${k} ${pct(v)}`)].filter(Boolean).join(" · "), title: r.notes.join("\n") || null})},
+      {key: "notes", label: "notes", sort: null, render: r => h("span", {class: "muted", text: [r.notes.some(n => n.startsWith("imported evidence")) ? "imported" : "", r.limit ? `--limit ${r.limit}` : "", r.metric !== "accuracy" ? r.metric : "", ...Object.entries(r.other_metrics).map(([k, v]) => `${k} ${pct(v)}`)].filter(Boolean).join(" · "), title: r.notes.join("\n") || null})},
     ],
   });
 
