@@ -95,10 +95,12 @@ def write_run(results: Path, source: SourceFile, matching: Matching, model: Mode
     summary = summarise(samples, verdicts)
     runs = results / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    tmp_name = f".import-{run_key}-{os.getpid()}"
-    tmp = RunDir(results, tmp_name)
+    # Written beside `runs/`, not in it, so no reader ever sees a half-written run; the same file
+    # system, so the final rename is atomic.
+    staging = results / f".import-{run_key}-{os.getpid()}"
+    tmp = RunDir(staging, run_key)
     try:
-        tmp.path.mkdir()
+        tmp.path.mkdir(parents=True)
         tmp.append_chunk(gens)
         tmp.write_samples(samples)
         tmp.write_metrics(metrics)
@@ -125,6 +127,6 @@ def write_run(results: Path, source: SourceFile, matching: Matching, model: Mode
             if not RunDir(results, run_key).is_complete():  # not a concurrent import of the same file
                 raise
     finally:
-        if tmp.path.exists():
-            shutil.rmtree(tmp.path, ignore_errors=True)
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return summary
