@@ -224,7 +224,8 @@ def run(
     from harness.store.files import writable_dir
 
     spec, catalog = load_run(config)
-    writable_dir(results_dir_for(results, spec.results))  # before any engine starts or endpoint is asked
+    # Before any engine starts or endpoint is asked; leaves nothing behind if the command stops on bad input.
+    writable_dir(results_dir_for(results, spec.results), keep=False)
     catalog = prepare_run(spec, catalog, split_ids(models), split_ids(tasks), endpoint or [])
     from harness.validate import remote_code_warnings
 

@@ -73,15 +73,25 @@ def inside(root: Path, *parts: str) -> Path:
     return path
 
 
-def writable_dir(path: Path, what: str = "results folder") -> Path:
+def writable_dir(path: Path, what: str = "results folder", *, keep: bool = True) -> Path:
     """`path`, created if missing, checked to take a new file: InputError (one line) when it cannot,
-    before any work (a file in the way, a dangling or looping symlink, a read-only folder)."""
+    before any work (a file in the way, a dangling or looping symlink, a read-only folder). With
+    `keep=False` the folders this check created are removed again, so a command that later stops on
+    other bad input leaves nothing behind."""
     from harness.errors import InputError
 
+    created: list[Path] = []
     try:
+        missing = path
+        while not missing.exists() and not missing.is_symlink() and missing != missing.parent:
+            created.append(missing)
+            missing = missing.parent
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path, prefix=".harness-write-check-"):
             pass
+        if not keep:
+            for folder in created:  # deepest first; each was empty when made
+                folder.rmdir()
     except OSError as exc:
         raise InputError(f"{what} {path}: {exc.strerror or type(exc).__name__}",
                          "pass a folder you can write (--results DIR)") from None
