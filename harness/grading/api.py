@@ -135,7 +135,7 @@ def grade_unbounded(
                 and not loops(text) and cut_mid_sentence(prepare(text))):
             return Grade(None, False, True, False, None, "output cut mid-sentence")
         if answer_type == "number":
-            extracted, correct, reason = grade_number(text, gold, language)
+            extracted, correct, reason = grade_number(text, gold, language, prompt)
         elif answer_type == "math":
             parts = _field_math_parts(text) if field is not None else extract_math_parts(text)
             progress["extracted"] = ", ".join(parts) or None
