@@ -4,6 +4,9 @@
   ``-1 < x \\le 4`` is ``(-1,4]``, ``x \\le -2 \\text{ or } x \\ge 3`` is
   ``(-\\infty,-2]\\cup[3,\\infty)``. MATH writes solution sets as intervals; a model that states
   the same set as an inequality has answered.
+* A vector written as a one-column (or one-row) matrix is the tuple of its entries:
+  ``\\begin{pmatrix}1\\\\2\\\\3\\end{pmatrix}`` is ``(1,2,3)`` when the other side is a tuple, and a
+  tuple or ``\\langle 1,2,3\\rangle`` is compared with a column-vector gold the same way.
 """
 
 from __future__ import annotations
@@ -22,14 +25,26 @@ _OR = re.compile(r"\\(?:text|textrm|mathrm)\{\s*or\s*\}|\\cup|\\lor|\\vee|(?<![a
 _VARIABLE = re.compile(r"[a-zA-Z]")
 _COMMAND = re.compile(r"\\[a-zA-Z]+")
 _INFINITY = ("\\infty", "+\\infty", "\\inf")
+_MATRIX = re.compile(r"\\begin\{(?P<env>[pbB]?matrix)\}(?P<body>.*?)\\end\{(?P=env)\}", re.DOTALL)
+_NAMED_VECTOR = re.compile(r"^\s*(?:\\(?:mathbf|vec|overrightarrow|boldsymbol)\{\w{1,3}\}|\\vec\s?\w|\w)\s*=\s*")
+_ANGLE = re.compile(r"\\langle(?P<body>.*)\\rangle")
 
 
 def equal_forms(gold: str, extracted: str) -> tuple[str, str]:
     """``gold`` and ``extracted`` rewritten into one form where one is a value-equal notation of
-    the other's kind (an inequality against an interval)."""
+    the other's kind (an inequality against an interval, a column vector against a tuple)."""
     gold_set, extracted_set = as_interval(gold), as_interval(extracted)
     if gold_set is not None or extracted_set is not None:
         return gold_set or gold, extracted_set or extracted
+    # "\\mathbf{v} = (1, 2, 3)": the vector's name is not part of the answer.
+    unnamed = _NAMED_VECTOR.sub("", extracted, count=1) if "=" not in gold else extracted
+    gold_vec, extracted_vec = as_tuple(gold), as_tuple(unnamed)
+    if (gold_vec is None) != (extracted_vec is None):
+        # One side is a vector; the other must be a tuple for the two to be comparable.
+        other = unnamed if gold_vec is not None else gold
+        other_tuple = _angle_tuple(other) or (other if _is_tuple(other) else None)
+        if other_tuple is not None:
+            return (gold_vec or other_tuple, extracted_vec or other_tuple)
     return gold, extracted
 
 
@@ -94,3 +109,44 @@ def _is_bound(text: str) -> bool:
     if not text or text in _INFINITY or text.startswith("-\\infty"):
         return False
     return _VARIABLE.search(_COMMAND.sub("", text.replace("\\text{", "{"))) is None
+
+
+def as_tuple(latex: str) -> str | None:
+    """A one-column or one-row matrix as the tuple of its entries: ``(1,2,3)``; else None."""
+    text = latex.strip().strip("$").strip()
+    match = _MATRIX.fullmatch(text)
+    if match is None:
+        return None
+    body = match.group("body").strip()
+    rows = [r.strip() for r in re.split(r"\\\\", body) if r.strip()]
+    if len(rows) > 1 and not any("&" in r for r in rows):
+        entries = rows
+    elif len(rows) == 1:
+        entries = [e.strip() for e in rows[0].split("&")]
+    else:
+        return None
+    if len(entries) < 2 or not all(entries):
+        return None
+    return "(" + ",".join(entries) + ")"
+
+
+def _angle_tuple(latex: str) -> str | None:
+    """``\\langle 1,2,3\\rangle`` as ``(1,2,3)``."""
+    match = _ANGLE.fullmatch(_SPACES.sub("", latex).strip("$"))
+    return f"({match.group('body')})" if match else None
+
+
+def _is_tuple(latex: str) -> bool:
+    """Whether ``latex`` is a parenthesised list of two or more entries, ``(1, 2, 3)``."""
+    text = _SPACES.sub("", latex).strip("$")
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for char in text[1:-1]:
+        depth += char in "({["
+        depth -= char in ")}]"
+        if depth < 0:
+            return False
+        if char == "," and depth == 0:
+            return True
+    return False
