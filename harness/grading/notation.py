@@ -69,8 +69,11 @@ _SCALE_WORD = re.compile(
     + r"|[ \u00a0]?(?P<glued>" + "|".join(sorted(_GLUED_SCALES, key=len, reverse=True)) + r")(?!ธ)",
     re.IGNORECASE,
 )
-# After 万 or 億 the next smaller part follows without a space: 1万2000 is 12,000.
-_CJK_REST = re.compile(r"\d+(?![\d.,])")
+# After 万 or 億 the smaller parts follow without a space: 1万2000, 3万5千, 1億2000万.
+_CJK_REST = re.compile(
+    r"(?:(?P<n1000>\d*)[千仟])?(?:(?P<n100>\d*)[百佰])?(?:(?P<n10>\d*)[十拾])?(?P<n1>\d+(?![\d.,]))?"
+)
+_CJK_LARGE = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _SWAHILI_BEFORE = re.compile(r"(?<![^\W\d_])(?P<word>elfu|laki|milioni|bilioni)\s$", re.IGNORECASE)
 _SWAHILI_BEFORE_VALUES = {"elfu": 10**3, "laki": 10**5, "milioni": 10**6, "bilioni": 10**9}
 
@@ -150,8 +153,23 @@ def _scales(text: str, end: int, value: Fraction) -> tuple[int, Fraction]:
         if previous and scale <= previous:
             break  # "thousand million" multiplies; "million thousand" is two numbers
         value, end, previous = value * scale, match.end(), scale
-        if glued in ("万", "萬", "亿", "億") and (rest := _CJK_REST.match(text, end)):
-            return rest.end(), value + int(rest.group(0))
+        if glued in _CJK_LARGE:
+            return _cjk_rest(text, end, value, scale)
+    return end, value
+
+
+def _cjk_rest(text: str, end: int, value: Fraction, scale: int) -> tuple[int, Fraction]:
+    """The smaller parts after a CJK large unit: 1万**2000**, 3万**5千**, 1億**2000万**."""
+    while (rest := _CJK_REST.match(text, end)) and rest.end() > end:
+        part = int(rest.group("n1") or 0)
+        for unit in (1000, 100, 10):
+            digits = rest.group(f"n{unit}")
+            part += 0 if digits is None else int(digits or 1) * unit  # 千 alone is 1千
+        below = text[rest.end() : rest.end() + 1]
+        if below in _CJK_LARGE and _CJK_LARGE[below] < scale:
+            value, end, scale = value + part * _CJK_LARGE[below], rest.end() + 1, _CJK_LARGE[below]
+            continue
+        return rest.end(), value + part
     return end, value
 
 
