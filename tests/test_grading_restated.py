@@ -102,3 +102,16 @@ def test_harness_grade_reads_the_question_from_the_line(tmp_path: Path) -> None:
     graded = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [g["correct"] for g in graded] == [False, True]
     assert graded[0]["reason"] == "restates the question's expression"
+
+
+def test_few_shot_examples_and_the_system_prompt_are_not_the_question() -> None:
+    few_shot = ("Problem:\nFactor $x^2-9$.\n\nSolution:\nFinal Answer: The final answer is $(x-3)(x+3)$. I hope it "
+                "is correct.\n\nProblem:\nIf $a = 2$ and $b = 3$, what is $2a + 2b$ written with $a+b$ factored out?"
+                "\n\nSolution:")
+    # The example's "Factor" does not make the real question a factoring one.
+    assert restates_question(few_shot, "2a+2b", "2(a+b)") is None
+    chat = ("<|im_start|>system\nSimplify your answers.<|im_end|>\n<|im_start|>user\nWhat is $\\sqrt{242}$ "
+            "written with a rational factor?<|im_end|>\n<|im_start|>assistant\n")
+    assert restates_question(chat, "\\sqrt{242}", "11\\sqrt2") is None
+    chat = chat.replace("What is", "Simplify")
+    assert restates_question(chat, "\\sqrt{242}", "11\\sqrt2") == "restates the question's expression"

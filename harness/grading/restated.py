@@ -53,6 +53,13 @@ _CANON = [
     (re.compile(r"(?:=\??|[.,;?])+$"), ""),
 ]
 _WINDOW = 3000
+# Where a question starts: a problem header ("Problem:", "## Question", "Задача 3:", "问题：") or a
+# chat template's user turn.
+_QUESTION_START = re.compile(
+    r"(?im)^[ \t#*]*(?:problem|question|q|frage|aufgabe|pregunta|problema|question|задача|вопрос|swali|问题|問題|題目"
+    r"|প্রশ্ন|ప్రశ్న|โจทย์|คำถาม)[ \t]*\d*[ \t]*[:：]|<\|im_start\|>user|<\|start_header_id\|>user<\|end_header_id\|>"
+    r"|\[INST\]|<start_of_turn>user|<｜User｜>|<\|user\|>"
+)
 _SENTENCE_BREAK = re.compile(r"\n|[.!?](?=\s)|[。！？]")
 
 
@@ -68,7 +75,7 @@ def canonical(latex: str) -> str:
 
 def restates_question(prompt: str, answer: str, gold: str) -> str | None:
     """Why ``answer`` is no answer to the transform ``prompt`` asks for, or None when it is one."""
-    question = prompt[-_WINDOW:]
+    question = last_question(prompt)
     verbs = list(_VERB.finditer(question))
     if not verbs:
         return None
@@ -88,6 +95,16 @@ def restates_question(prompt: str, answer: str, gold: str) -> str | None:
     if "rationalize" in kinds and _root_in_denominator(said) and not _root_in_denominator(wanted):
         return "denominator not rationalized"
     return None
+
+
+def last_question(prompt: str) -> str:
+    """The prompt's last question: after its last problem header or user turn, so that few-shot
+    examples ("Factor …" two problems earlier) and a system prompt do not count."""
+    tail = prompt[-_WINDOW:]
+    starts = [m.end() for m in _QUESTION_START.finditer(tail)]
+    # A header at the very end ("…\n\nSolution:") opens the answer, not a question.
+    starts = [i for i in starts if tail[i:].strip()]
+    return tail[starts[-1]:] if starts else tail
 
 
 def _expressions(text: str) -> set[str]:
