@@ -103,6 +103,9 @@ BELOW_ZERO = [
     ("ja", "正午は4度で、14度下がりました。\n\n答え：氷点下10度", "-10"),
     ("th", "อุณหภูมิลดลง 14 องศาจาก 4 องศา\n\nคำตอบ: ติดลบ 10 องศา", "-10"),
     ("sw", "Joto lilishuka nyuzi 14 kutoka nyuzi 4.\n\nJibu: nyuzi 10 chini ya sifuri", "-10"),
+    ("bn", "তাপমাত্রা ১৪ ডিগ্রি কমেছে।\n\nউত্তর: ১০ ডিগ্রি শূন্যের নিচে", "-10"),
+    ("bn", "উত্তর: মাইনাস ১০ ডিগ্রি", "-10"),
+    ("te", "ఉష్ణోగ్రత 14 డిగ్రీలు తగ్గింది.\n\nసమాధానం: 10 డిగ్రీలు సున్నా కంటే తక్కువ", "-10"),
 ]
 
 
@@ -196,3 +199,19 @@ def test_an_inequality_is_the_interval_it_describes(gold: str, answer: str, equa
 )
 def test_math_outputs_that_state_an_inequality(response: str, gold: str, correct: bool) -> None:
     assert grade("math", response, gold).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("language", "response", "gold"),
+    [
+        ("zh", "每袋5千克，一共2袋。\n\n答案：10千克", "10"),  # 千克 is kg, not thousands
+        ("zh", "他每天走3千米，所以一共走了15 千米。", "15"),
+        ("zh", "答案：五千克", "5"),
+        ("fr", "La région compte 12 lacs, et il en visite 3 lacs par jour.\n\nRéponse : 4 jours", "4"),
+        ("fr", "Il y a 3 lacs de plus, donc 15 lacs.", "15"),  # "lacs" is lakes in French, not lakh
+        ("ja", "1冊3千円の本を2冊買うと、合計は6千円です。", "6000"),  # 千円 is thousands of yen
+    ],
+)
+def test_a_unit_that_looks_like_a_magnitude_is_not_one(language: str, response: str, gold: str) -> None:
+    g = grade("number", response, gold, language=language)
+    assert (g.correct, g.extracted) == (True, gold), g

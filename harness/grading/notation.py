@@ -50,13 +50,13 @@ _MAX_POWER_DIGITS = 2_000
 # Magnitude words that may follow digits. Word scales end at a word boundary; abbreviations may
 # carry their full stop; CJK and Thai scales need no boundary (万元, ล้านบาท).
 _EXTRA_SCALES = {
-    "trillion": 10**12, "bn": 10**9, "lakh": 10**5, "lakhs": 10**5, "lac": 10**5, "lacs": 10**5,
+    "trillion": 10**12, "bn": 10**9, "lakh": 10**5, "lakhs": 10**5,
     "crore": 10**7, "crores": 10**7, "тыс": 10**3, "млн": 10**6, "млрд": 10**9, "трлн": 10**12,
     "миллиард": 10**9, "миллиарда": 10**9, "миллиардов": 10**9, "tsd": 10**3, "mio": 10**6, "mrd": 10**9,
     "milhão": 10**6, "milhões": 10**6, "bilhão": 10**9, "bilhões": 10**9, "milioni": 10**6,
-    "miliardi": 10**9, "billón": 10**12, "billones": 10**12, "mille": 10**3,
+    "miliardi": 10**9, "billón": 10**12, "billones": 10**12, "mille": 10**3, "mila": 10**3,
     "कोटि": 10**7, "करोड़": 10**7, "लाख": 10**5, "हज़ार": 10**3, "हजार": 10**3,
-    "কোটি": 10**7, "లక్ష": 10**5, "లక్షలు": 10**5, "లక్షల": 10**5, "కోటి": 10**7, "కోట్లు": 10**7,
+    "কোটি": 10**7, "লক্ষ": 10**5, "లక్ష": 10**5, "లక్షలు": 10**5, "లక్షల": 10**5, "కోటి": 10**7, "కోట్లు": 10**7,
     "కోట్ల": 10**7,
 }
 _WORD_SCALES = {**{w.lower(): v for w, v in SCALES.items()}, **_EXTRA_SCALES}
@@ -66,7 +66,8 @@ _INDIC_MARKS = "\u0900-\u0dff"  # Devanagari to Telugu letters and vowel signs: 
 _SCALE_WORD = re.compile(
     r"[ \u00a0]?(?P<word>" + "|".join(sorted(map(re.escape, _WORD_SCALES), key=len, reverse=True))
     + r")\.?(?![^\W\d_]|[" + _INDIC_MARKS + "])"
-    + r"|[ \u00a0]?(?P<glued>" + "|".join(sorted(_GLUED_SCALES, key=len, reverse=True)) + r")(?!ธ)",
+    # 千克, 千米: kilo- units (5千克 is 5 kg); พันธุ์ "breed".
+    + r"|[ \u00a0]?(?P<glued>" + "|".join(sorted(_GLUED_SCALES, key=len, reverse=True)) + r")(?![ธ克米瓦卡焦帕赫])",
     re.IGNORECASE,
 )
 # After 万 or 億 the smaller parts follow without a space: 1万2000, 3万5千, 1億2000万.
@@ -80,13 +81,15 @@ _SWAHILI_BEFORE_VALUES = {"elfu": 10**3, "laki": 10**5, "milioni": 10**6, "bilio
 # "10 degrees below zero", "10°C below zero", "10 Grad unter Null", "10 grados bajo cero".
 _BELOW_WORDS = (
     r"below\s(?:zero|0)|unter\s(?:null|0)|bajo\scero|abaixo\sde\szero|en\sdessous\sde\széro|au-dessous\sde\széro"
-    r"|sous\széro|ниже\sнуля|chini\sya\s(?:sifuri|0)"
+    r"|sous\széro|ниже\sнуля|chini\sya\s(?:sifuri|0)|শূন্যের\sনিচে|సున్నా\sక(?:ం|న్న)టే\sతక్కువ"
 )
 _BELOW_AFTER = re.compile(
-    r"(?:\s?[°º˚]\s?[CF]?|\s[^\W\d_]{1,12}\.?){0,3}\s(?:" + _BELOW_WORDS + r")(?![^\W\d_])", re.IGNORECASE
+    r"(?:\s?[°º˚]\s?[CF]?|\s(?:[^\W\d_]|[" + _INDIC_MARKS + r"]){1,14}\.?){0,3}\s(?:" + _BELOW_WORDS
+    + r")(?![^\W\d_])",
+    re.IGNORECASE,
 )
 # The same words, and those written before the number, wherever they stand.
-_BELOW_MARKERS = re.compile(_BELOW_WORDS + r"|零下|氷点下|ติดลบ|শূন্যের নিচে", re.IGNORECASE)
+_BELOW_MARKERS = re.compile(_BELOW_WORDS + r"|零下|氷点下|ติดลบ", re.IGNORECASE)
 _QUESTION = re.compile(r"[^.!?。！？\n]{1,400}[?？]")
 # "minus 10", "moins 10", "минус 10", "零下10度", "氷点下10度", "マイナス10度", "ติดลบ 10", "মাইনাস 10".
 _SIGN_BEFORE = re.compile(
