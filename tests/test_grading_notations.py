@@ -181,6 +181,11 @@ def test_percent_is_the_number_before_its_sign_not_a_fraction(language: str, res
         ("(-\\infty,-2)\\cup(3,\\infty)", "x<-2 \\text{ or } x\\ge3", False),
         ("x > 3", "(3, \\infty)", True),
         ("t \\ge 2", "[2,\\infty)", True),
+        ("(3,\\infty)", "(3, ∞)", True),  # Unicode symbols are their LaTeX
+        ("(-\\infty,2]", "x ≤ 2", True),
+        ("3\\sqrt{2}", "3√2", True),
+        ("\\sqrt{x+1}", "√(x+1)", True),
+        ("3\\sqrt{2}", "3√3", False),
         ("3", "x > 3", False),
     ],
 )

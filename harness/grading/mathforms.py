@@ -4,6 +4,7 @@
   ``-1 < x \\le 4`` is ``(-1,4]``, ``x \\le -2 \\text{ or } x \\ge 3`` is
   ``(-\\infty,-2]\\cup[3,\\infty)``. MATH writes solution sets as intervals; a model that states
   the same set as an inequality has answered.
+* Unicode symbols are their LaTeX: ``∞`` is ``\\infty``, ``√2`` is ``\\sqrt{2}``.
 * A vector written as a one-column (or one-row) matrix is the tuple of its entries:
   ``\\begin{pmatrix}1\\\\2\\\\3\\end{pmatrix}`` is ``(1,2,3)`` when the other side is a tuple, and a
   tuple or ``\\langle 1,2,3\\rangle`` is compared with a column-vector gold the same way.
@@ -33,6 +34,7 @@ _ANGLE = re.compile(r"\\langle(?P<body>.*)\\rangle")
 def equal_forms(gold: str, extracted: str) -> tuple[str, str]:
     """``gold`` and ``extracted`` rewritten into one form where one is a value-equal notation of
     the other's kind (an inequality against an interval, a column vector against a tuple)."""
+    gold, extracted = _latex_symbols(gold), _latex_symbols(extracted)
     gold_set, extracted_set = as_interval(gold), as_interval(extracted)
     if gold_set is not None or extracted_set is not None:
         return gold_set or gold, extracted_set or extracted
@@ -46,6 +48,18 @@ def equal_forms(gold: str, extracted: str) -> tuple[str, str]:
         if other_tuple is not None:
             return (gold_vec or other_tuple, extracted_vec or other_tuple)
     return gold, extracted
+
+
+_UNICODE_ROOT = re.compile(r"√\s?(\{[^{}]*\}|\([^()]*\)|[0-9.]+|[a-zA-Z])")
+
+
+def _latex_symbols(text: str) -> str:
+    """Unicode math symbols in LaTeX: "(-∞, 2)" is ``(-\\infty, 2)``, "3√2" is ``3\\sqrt{2}``."""
+    if "∞" in text:
+        text = text.replace("∞", "\\infty ")
+    if "√" in text:
+        text = _UNICODE_ROOT.sub(lambda m: "\\sqrt{" + m.group(1).strip("{}()") + "}", text)
+    return text
 
 
 def as_interval(latex: str) -> str | None:
