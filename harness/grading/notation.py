@@ -90,7 +90,6 @@ _BELOW_AFTER = re.compile(
 )
 # The same words, and those written before the number, wherever they stand.
 _BELOW_MARKERS = re.compile(_BELOW_WORDS + r"|零下|氷点下|ติดลบ", re.IGNORECASE)
-_QUESTION = re.compile(r"[^.!?。！？\n]{1,400}[?？]")
 # "minus 10", "moins 10", "минус 10", "零下10度", "氷点下10度", "マイナス10度", "ติดลบ 10", "মাইনাস 10".
 _SIGN_BEFORE = re.compile(
     r"(?:(?<![^\W\d_])(?:minus|negative|moins|минус|menos|hasi)\s|零下|氷点下|マイナス|ติดลบ\s?|(?<!ผล)ลบ\s?|মাইনাস\s?"
@@ -195,10 +194,14 @@ def _below_zero(text: str, start: int, end: int) -> bool:
 def asks_below_zero(prompt: str | None) -> bool:
     """Whether the prompt's last question asks in below-zero terms ("How many degrees below zero
     …?", "零下多少度？"): then "10 degrees below zero" answers 10, as the question counts."""
-    if not prompt:
+    tail = (prompt or "")[-3000:]
+    if not _BELOW_MARKERS.search(tail):
+        return False  # the common case, decided without looking for the question
+    end = max(tail.rfind("?"), tail.rfind("？"))
+    if end < 0:
         return False
-    questions = _QUESTION.findall(prompt[-3000:])
-    return bool(questions) and _BELOW_MARKERS.search(questions[-1]) is not None
+    start = max(tail.rfind(mark, 0, end) for mark in (".", "!", "\n", "。", "！", "？", "?")) + 1
+    return _BELOW_MARKERS.search(tail, start, end) is not None
 
 
 def blank_below_zero(text: str) -> str:
