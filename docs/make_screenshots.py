@@ -1,4 +1,4 @@
-"""Regenerate the README's report screenshots (docs/img/report-claims.png, docs/img/report-heatmap.png).
+"""Regenerate the README's report screenshots (docs/img/report-claims.png, report-leaderboard.png, report-heatmap.png).
 
     PYTHONPATH=. python docs/make_screenshots.py [--out docs/img]
 
@@ -56,6 +56,15 @@ def main() -> None:
             assert end and not log.console_errors and not log.foreign_requests
             page.screenshot(path=str(args.out / "report-claims.png"), full_page=True,
                             clip={"x": 0, "y": 0, "width": 1280, "height": end["y"] + end["height"] + 12})
+            # The ranked model view: the first rows of the suite with the most tasks.
+            page.locator("#ranking-suite").select_option("reasoning")
+            page.locator("#leaderboard > h2").scroll_into_view_if_needed()
+            top = page.locator("#leaderboard > h2").bounding_box()
+            rows = page.locator("#ranking-table tbody tr").nth(11).bounding_box()
+            assert top and rows
+            page.screenshot(path=str(args.out / "report-leaderboard.png"), full_page=True,
+                            clip={"x": 0, "y": top["y"] + page.evaluate("window.scrollY") - 6, "width": 1280,
+                                  "height": rows["y"] + rows["height"] - top["y"] + 12})
         with open_page(heat.path, width=1100, height=900, scale=2) as (page, log):
             figure = page.locator("figure.heatmap[data-group=mgsm]")
             figure.scroll_into_view_if_needed()
@@ -63,6 +72,7 @@ def main() -> None:
             figure.locator("img").screenshot(path=str(args.out / "report-heatmap.png"))
             assert not log.console_errors and not log.foreign_requests
     print(args.out / "report-claims.png")
+    print(args.out / "report-leaderboard.png")
     print(args.out / "report-heatmap.png")
 
 

@@ -390,6 +390,40 @@ def claims(
     typer.echo(printable(rebuild_report(results, (verdicts, ledger), catalog)))
 
 
+@app.command("import")
+@guarded
+def import_outputs(
+    paths: Annotated[list[Path], typer.Argument(help="Per-sample log files, or directories to search for them")],
+    format: Annotated[str | None, typer.Option(
+        "--format", help="lm-eval | zeroeval | mmlu-pro | jsonl (default: detected from the content)")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Catalogue model id (default: the one the file names)")] = None,
+    task: Annotated[str | None, typer.Option(
+        "--task", help="Catalogue task id (default: the one the file names)")] = None,
+    field: Annotated[list[str] | None, typer.Option(
+        "--field", help="jsonl: NAME=SOURCE_FIELD for id, question, response, gold, correct, extracted, prompt, "
+        "choices, sample, model, task (repeatable)")] = None,
+    results: Annotated[Path, typer.Option("--results", help="Results directory")] = Path("results"),
+) -> None:
+    """Import other harnesses' per-sample outputs as runs: matched to the task's items, re-graded here.
+
+    Writes one run per file (manifest with the source's provenance, samples, metrics, and the
+    source's own verdict per item beside the harness's), then rebuilds the leaderboard.
+    Importing the same file again is a no-op. Bad input: one line, exit 2, nothing written.
+    """
+    from harness.config import load_catalog
+    from harness.importers import import_paths
+    from harness.importers.jsonl import parse_fields
+
+    reports = import_paths(paths, results, load_catalog(), fmt=format, model_id=model, task_id=task,
+                           fields=parse_fields(field or []))
+    for rep in reports:
+        for line in rep.lines():
+            typer.echo(line)
+    typer.echo(f"imported {sum(not r.already for r in reports)} run(s), {sum(r.already for r in reports)} "
+               f"already present; leaderboard: {results / 'leaderboard.csv'}")
+
+
 @app.command()
 @guarded
 def leaderboard(results: ResultsOpt = None) -> None:

@@ -192,6 +192,9 @@ def load_run(path: Path) -> tuple[RunSpec, Catalog]:
     for i, mid in enumerate(spec.models):
         if mid not in catalog.models:
             problems.append(f"models.{i}: unknown model id '{mid}', {suggest(mid, list(catalog.models))}")
+        elif not catalog.models[mid].runnable:
+            problems.append(f"models.{i}: '{mid}' is reference-only (a closed model: it can carry imported "
+                            "evidence but can never be run), remove it from `models`")
     for i, tid in enumerate(spec.tasks):
         try:
             catalog.expand_tasks([tid])

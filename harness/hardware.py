@@ -160,7 +160,7 @@ def engine_settings_for(model: ModelSpec | EffectiveModel, base: EngineSettings,
         model = model.spec
     else:
         requested = model
-    if gpus is None:
+    if gpus is None and model.backend != "fake":  # a fake model has no weights to hold in RAM
         _check_cpu_fit(model, host_memory_gib() if memory_gib is None else memory_gib, requested,
                        current().cpu_kv_cache_gib)
     if model.tensor_parallel_size or model.pipeline_parallel_size:

@@ -4,8 +4,9 @@ The CSV is derived data: every update rebuilds it from `runs/*/manifest.json` + 
 under an exclusive lock and replaces it atomically, so re-running updates rows rather than
 duplicating them, and concurrent jobs sharing a results directory cannot corrupt it. Runs are read
 through the store's one results reader (`harness.store.Results`), which also chooses the run shown
-when several complete runs exist for one model × task (full runs over `--limit` runs, then more
-requests, then the latest finished); `limit` says when a row rests on a limited run.
+when several complete runs exist for one model × task (measured runs over dry `backend: fake` runs,
+current specs over stale ones, full runs over `--limit` runs, then more requests, then the latest
+finished); `limit` says when a row rests on a limited run, `dry_run` when on a fake-backend run.
 """
 
 from __future__ import annotations
@@ -13,23 +14,27 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.records import MetricRecord, RunManifest
 from harness.store import Problem, Results, ResultsError, atomic_write_text, file_lock
+
+if TYPE_CHECKING:
+    from harness.config import Catalog
 
 COLUMNS = [
     "model", "family", "developer", "country", "params_b", "active_params_b", "task", "suite",
     "language", "metric", "score", "stderr", "ci_low", "ci_high", "n", "n_samples", "n_truncated",
     "n_ungradable", "mean_output_tokens", "tokens_per_s", "backend", "device", "run_key",
     "harness_version", "finished_at", "reference_score", "reference_source", "delta_vs_reference",
-    "reference_protocol_match", "limit",
+    "reference_protocol_match", "limit", "dry_run",
 ]
 
 LEADERBOARD = "leaderboard.csv"
 LOCK = ".leaderboard.lock"
 
 
-def _row(manifest: RunManifest, metric: MetricRecord, limit: int | None) -> dict[str, object]:
+def _row(manifest: RunManifest, metric: MetricRecord, limit: int | None, dry: bool = False) -> dict[str, object]:
     m, t = manifest.model_spec, manifest.task_spec
     return {
         "model": manifest.model, "family": m.get("family"), "developer": m.get("developer"),
@@ -44,7 +49,7 @@ def _row(manifest: RunManifest, metric: MetricRecord, limit: int | None) -> dict
         "tokens_per_s": round(metric.tokens_per_s, 2),
         "backend": manifest.run_settings.get("backend"), "device": manifest.device,
         "run_key": manifest.run_key, "harness_version": manifest.harness_version,
-        "finished_at": manifest.finished_at, "limit": limit,
+        "finished_at": manifest.finished_at, "limit": limit, "dry_run": dry or None,
     }
 
 
@@ -63,7 +68,7 @@ def collect_rows(results: Path | Results) -> list[dict[str, object]]:
             reader.problems.append(Problem(str(run.dir.metrics_path), f"damaged, not used: {exc.message}",
                                            run.model, run.task))
             continue
-        rows.extend(_row(run.manifest, metric, run.limit) for metric in metrics)
+        rows.extend(_row(run.manifest, metric, run.limit, run.dry) for metric in metrics)
     return sorted(rows, key=lambda r: (str(r["model"]), str(r["task"]), str(r["metric"])))
 
 
@@ -112,21 +117,36 @@ def default_references() -> Path | None:
     return path if path.is_file() else None
 
 
-def rebuild_leaderboard(results: Path, references: Path | None = None) -> tuple[Path, list[Problem], list[str]]:
+def default_catalog() -> Catalog | None:
+    """The default catalogue, which `harness claims` and `harness report` read too, so that the CSV
+    chooses the same runs as they do (stale specs rank lower); None when it cannot be loaded."""
+    from harness.config import load_catalog
+    from harness.errors import HarnessError
+
+    try:
+        return load_catalog()
+    except (HarnessError, OSError):
+        return None
+
+
+def rebuild_leaderboard(results: Path, references: Path | None = None,
+                        catalog: Catalog | None = None) -> tuple[Path, list[Problem], list[str]]:  # fmt: skip
     """Rebuild `<results>/leaderboard.csv` under a lock, atomically.
 
-    Returns the path, the problems found while reading the runs, and the notes on which run was
-    shown where a model × task has several (both for the person running the command to see)."""
+    Runs are chosen by `Results.selections()` with `catalog` (default: `default_catalog()`), the
+    rule the claims and the report use. Returns the path, the problems found while reading the
+    runs, and the notes on which run was shown where a model × task has several (both for the
+    person running the command to see)."""
     results.mkdir(parents=True, exist_ok=True)
     path = results / LEADERBOARD
     with file_lock(results / LOCK):
-        reader = Results(results, skip_damaged=True)
+        reader = Results(results, catalog or default_catalog(), skip_damaged=True)
         rows = _with_references(collect_rows(reader), references or default_references())
         atomic_write_text(path, render_csv(rows))
     notes = [f"{m} × {t}: {note}" for (m, t), sel in reader.selections().items() for note in sel.notes]
     return path, reader.problems, notes
 
 
-def update_leaderboard(results: Path, references: Path | None = None) -> Path:
+def update_leaderboard(results: Path, references: Path | None = None, catalog: Catalog | None = None) -> Path:
     """Rebuild `<results>/leaderboard.csv` from the run records, under a lock, atomically."""
-    return rebuild_leaderboard(results, references)[0]
+    return rebuild_leaderboard(results, references, catalog)[0]

@@ -30,8 +30,9 @@ class Spec(BaseModel):
 class ModelSource(Spec):
     """Where the weights come from: exactly one of a Hub repo, a local directory, a GGUF file."""
 
-    type: Literal["hub", "local", "gguf", "api"] = Field(
-        description="api: no weights or tokenizer here; only reachable through `endpoint` (chat mode)"
+    type: Literal["hub", "local", "gguf", "api", "reference"] = Field(
+        description="api: no weights or tokenizer here; only reachable through `endpoint` (chat mode); "
+        "reference: a closed model with no weights and no endpoint (backend: reference)"
     )
     repo: str | None = Field(None, description="Hub repo id, e.g. meta-llama/Llama-3.1-8B-Instruct")
     revision: str | None = Field(None, description="Pinned Hub commit (40 hex) or tag")
@@ -167,13 +168,15 @@ class ModelSpec(Spec):
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2, e.g. US, CN, FR")
     params_b: float = Field(gt=0, description="Total parameters, billions")
     active_params_b: float = Field(gt=0, description="Active parameters per token, billions")
-    kind: Literal["base", "instruct", "reasoning"]
+    kind: Literal["base", "instruct", "reasoning", "closed"] = Field(
+        description="closed: a reference-only closed model (backend: reference), never run")
     released: datetime.date | None = Field(
         None, description="Public release date of the checkpoint (model card, blog or paper; cite it in a comment)")
     source: ModelSource
-    backend: Literal["vllm", "hf", "fake", "openai"] = Field(
+    backend: Literal["vllm", "hf", "fake", "openai", "reference"] = Field(
         "vllm", description="vllm; hf (transformers); fake (deterministic stand-in for dry runs, no weights); "
-        "openai (a server speaking the OpenAI API, see `endpoint`)")
+        "openai (a server speaking the OpenAI API, see `endpoint`); reference (reference-only: a closed "
+        "model that carries imported or published evidence and can never be run)")
     endpoint: Endpoint | None = Field(None, description="backend: openai: the server that runs the model")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(None, description="e.g. fp8, mxfp4, q4_k_m (GGUF)")
@@ -206,6 +209,9 @@ class ModelSpec(Spec):
             )
         if (self.backend == "openai") != (self.endpoint is not None):
             raise ValueError("backend: openai needs an `endpoint` section, and `endpoint` needs backend: openai")
+        if not (self.backend == "reference") == (self.source.type == "reference") == (self.kind == "closed"):
+            raise ValueError("a reference-only closed model has kind: closed, backend: reference and "
+                             "source.type: reference, all three (and no other model has any of them)")
         if self.source.type == "api" and (self.endpoint is None or self.endpoint.managed):
             raise ValueError("source.type 'api' (no weights here) needs backend: openai with an endpoint base_url")
         if self.endpoint is not None and self.endpoint.mode == "chat" and not self.chat_prompts:
@@ -214,6 +220,11 @@ class ModelSpec(Spec):
         if self.source.type == "api" and self.endpoint and self.endpoint.mode != "chat":
             raise ValueError("source.type 'api' has no local tokenizer for completions mode: use endpoint.mode: chat")
         return self
+
+    @property
+    def runnable(self) -> bool:
+        """False for reference-only models: evidence can be imported for them, never generated."""
+        return self.backend != "reference"
 
     @property
     def chat_prompts(self) -> bool:
@@ -255,7 +266,8 @@ class DataSource(Spec):
 class TaskSpec(Spec):
     id: TaskId
     name: str
-    suite: Literal["reasoning", "multilingual", "reference", "lm_eval"]
+    suite: Literal["reasoning", "multilingual", "reference", "lm_eval", "imported"] = Field(
+        description="imported: a task defined for imported outputs (items from the source's own files)")
     group: str | None = None
     language: str = Field(description="ISO 639-1 code, e.g. en, zh, sw")
     answer_type: Literal["number", "math", "choice_letter", "likelihood_choice", "text"] = Field(

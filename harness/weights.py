@@ -110,6 +110,9 @@ def resolve(model: ModelSpec, *, requested_dtype: str | None = None) -> Resolved
     machine computing in float32 shares the converted folder with one computing in bfloat16."""
     conversion_dtype = requested_dtype or model.dtype
     src = model.source
+    if src.type == "reference":
+        raise ModelLoadError(f"model '{model.id}' is reference-only (a closed model): it has no weights and "
+                             "can never be run", "import its outputs with `harness import` instead")
     if src.type == "api":  # a hosted model: nothing here; its server knows what it runs
         return ResolvedWeights("", None, None)
     if src.type == "hub":

@@ -221,6 +221,8 @@ def test_llama_vllm_and_hf_agree_token_by_token(tmp_path: Path) -> None:
 
 def test_catalogue_cpu_runnable_matches_the_table() -> None:
     for model in load_catalog().models.values():
+        if not model.runnable:  # reference-only closed models: no weights, nothing to run
+            continue
         assert model.architecture is not None, model.id
         family = family_of(model.architecture.model_type)
         assert model.cpu_runnable is (CPU_BACKEND[family.name] == "vllm"), model.id

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from harness.claims import evaluate, load_ledger
+from harness.claims.aggregate import standard_error
 
 from claims_fixtures.builders import bernoulli, catalog, model, task, write_ledger, write_run
 
@@ -283,12 +284,12 @@ def test_reference_and_published_assessments_side_by_side(tmp_path: Path, cat) -
     config_dir = cat.config_dir
     config_dir.mkdir(parents=True)
     (config_dir / "references.csv").write_text(
-        "model,task,setting,score,source,protocol_match,notes\n"
-        "closed:big,t1,0-shot,60.0,report,yes,\n"
-        "alpha-70b,t1,0-shot,75.0,report,yes,\n"
-        "beta-8b,t1,0-shot,85.0,card,unknown,\n"
-        "closed:big,t2,0-shot,50.0,report,no,\n"
-        "closed:big,mc,0-shot,70.0,report,yes,published as one average\n"
+        "model,task,setting,score,source,protocol_match,notes,n,date,protocol\n"
+        "closed:big,t1,0-shot,60.0,report,yes,,400,,\n"
+        "alpha-70b,t1,0-shot,75.0,report,yes,,400,,\n"
+        "beta-8b,t1,0-shot,85.0,card,unknown,,400,,\n"
+        "closed:big,t2,0-shot,50.0,report,no,,400,,\n"
+        "closed:big,mc,0-shot,70.0,report,yes,published as one average,400,,\n"
     )
     results = tmp_path / "results"
     write_run(results, "beta-8b", "t1", bernoulli(0.8, 400, 5), cat=cat)
@@ -312,14 +313,16 @@ def test_reference_and_published_assessments_side_by_side(tmp_path: Path, cat) -
     t1 = mixed.measured.cells[0]
     assert t1.published == {"closed:big @ t1": 60.0} and t1.protocol_match == "yes"
     assert mixed.published is not None and mixed.published.verdict == "supported"  # beta-8b's card: 85 vs 60
-    assert mixed.published.protocol_match == "unknown" and mixed.published.ci_low is None
-    # published on both sides: a published-only verdict, no interval and no p-value
-    assert published.measured is None and published.basis == "published-only" and published.verdict == "supported"
-    assert published.estimate == pytest.approx(15.0) and published.ci_low is None and published.p_value is None
+    assert mixed.published.protocol_match == "unknown" and mixed.published.ci_low is not None
+    # published on both sides: an indicative verdict with an unpaired binomial interval (n = 400 per side)
+    assert published.measured is None and published.basis == "published (indicative)"
+    assert published.verdict == "supported" and published.estimate == pytest.approx(15.0)
+    se = (standard_error(75.0, 400) ** 2 + standard_error(60.0, 400) ** 2) ** 0.5
+    assert published.ci_low == pytest.approx(15.0 - 1.96 * se, abs=0.6) and published.p_value < 0.05
     assert [c.label for c in group.cells] == ["mc"] and group.n_items == 400  # pooled: (90 + 50) / 2 = 70
     assert group.verdict == "supported" and abs(group.estimate) < 5
-    # measured runs missing: the published values decide for now, labelled published-only
-    assert pending.measured.verdict == "not_run" and pending.basis == "published-only"
+    # measured runs missing: the published values decide for now, labelled published (indicative)
+    assert pending.measured.verdict == "not_run" and pending.basis == "published (indicative)"
     assert pending.verdict == "supported" and pending.estimate == pytest.approx(-10.0)
     assert pending.published.coverage == "1 of 1 cells have published values"
 
@@ -327,8 +330,9 @@ def test_reference_and_published_assessments_side_by_side(tmp_path: Path, cat) -
 def test_reproduction_gap_uses_the_baseline_gap(tmp_path: Path, cat) -> None:
     cat.config_dir.mkdir(parents=True)
     (cat.config_dir / "references.csv").write_text(
-        "model,task,setting,score,source,protocol_match,notes\n"
-        "alpha-8b,t1,0-shot,90.0,card,unknown,\nbeta-8b,t1,0-shot,62.0,card,yes,\ngamma-8b,t1,0-shot,62.0,card,yes,\n"
+        "model,task,setting,score,source,protocol_match,notes,n,date,protocol\n"
+        "alpha-8b,t1,0-shot,90.0,card,unknown,,1500,,\nbeta-8b,t1,0-shot,62.0,card,yes,,1500,,\n"
+        "gamma-8b,t1,0-shot,62.0,card,yes,,1500,,\n"
     )
     results = tmp_path / "results"
     for m, seed in (("alpha-8b", 1), ("beta-8b", 2), ("gamma-8b", 3)):  # everyone measures 60

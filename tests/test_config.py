@@ -80,7 +80,7 @@ def test_model_spec_rules(tmp_path: Path) -> None:
         load_catalog(tmp_path)
     text = "\n".join(info.value.problems)
     assert "country: String should have at most 2 characters" in text
-    assert "kind: Input should be 'base', 'instruct' or 'reasoning'" in text
+    assert "kind: Input should be 'base', 'instruct', 'reasoning' or 'closed'" in text
     assert "source: Value error, source.type 'hub' needs source.repo" in text
 
 

@@ -213,23 +213,32 @@ def test_text_budget_keeps_every_item_listed_and_the_wrong_ones_first(tmp_path: 
     summary = build_report(root, catalog=CATALOG, ledger_path=LEDGER, text_budget=0)  # the floor: 24 KiB a run
     html = summary.path.read_text(encoding="utf-8")
     reader = Results(root, CATALOG)
+    correct_ends = 0
     for task in ("gsm8k", "aime24"):
         payload = inline_payload(html, task)
+        seen: set[str] = set()
         for model in ("qwen3-8b-think", "llama-3.1-8b-instruct"):
             listed = rows(payload, model)
             samples = reader.samples(reader.select(model, task).chosen)
             assert len(listed) == synthetic.samples_per_cell[(model, task)]  # every sample is listed
             assert [r[7] for r in listed] == [status_of(s) for s in samples]
-            with_text = [r for r in listed if r[3] is not None]
-            size = sum(len(payload["prompts"][r[2]]) + len(r[3]) for r in with_text)
-            assert 0 < len(with_text) < len(listed) and size <= 24 * 1024
-            not_correct = [r for r in listed if r[7] != "correct"]
-            # Samples that are not correct get their texts before any correct one does.
-            if any(r[7] == "correct" for r in with_text):
-                assert all(r[3] is not None for r in not_correct)
+            whole = [r for r in listed if r[2] is not None]
+            ends = [r for r in listed if r[2] is None and r[3] is not None]
+            # A prompt is paid for once per task (the payload stores it once).
+            new = {r[2] for r in whole} - seen
+            prompts = sum(len(payload["prompts"][key]) for key in new)
+            seen |= new
+            assert prompts + sum(len(r[3]) for r in whole + ends) <= 24 * 1024
+            assert 0 < len(whole) < len(listed)
+            # Samples that are not correct get whole texts before any correct one does ...
+            if any(r[7] == "correct" for r in whole):
+                assert all(r[2] is not None for r in listed if r[7] != "correct")
             else:
-                assert all(r[7] != "correct" for r in with_text)
-    assert 'samples are listed without their' in html
+                assert all(r[7] != "correct" for r in whole)
+            assert all(r[11] > 0 and r[3] for r in ends)
+            correct_ends += sum(r[7] == "correct" for r in ends)
+    # ... and correct ones keep the end of their output, where the answer is, while the budget lasts.
+    assert correct_ends > 0 and 'samples are listed without their' in html
 
 
 def test_fast_sample_reading_keeps_the_reader_contract(tmp_path: Path) -> None:

@@ -3,14 +3,17 @@ paired test shares: sides made of members, a cell filled from a contrast, the me
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from harness.claims.aggregate import published_estimate, task_items
 from harness.claims.contrast import Contrast, Estimate, mean_of
+from harness.claims.dates import Availability, Dates
 from harness.claims.evidence import EvidenceSource
-from harness.claims.published import Published, published_value
-from harness.claims.verdicts import INCONCLUSIVE, NOT_RUN, Assessment, Cell, Decision, verdict_from_p
+from harness.claims.published import Published, cell_values, published_value
+from harness.claims.verdicts import INCONCLUSIVE, NOT_RUN, Assessment, Cell, CellValue, Decision, verdict_from_p
 from harness.config import Catalog
 
 N_MIN = 20
@@ -25,15 +28,54 @@ class Context:
     seed: int
     n_boot: int
     n_min: int = N_MIN
+    dates: Dates = field(default_factory=Dates)
+    availability: Availability = field(default_factory=lambda: Availability("any", None))  # per claim
     _published: dict[tuple[str, str, str | None, bool], Published | None] = field(default_factory=dict, repr=False)
+
+    def for_claim(self, rule: str, article: str) -> Context:
+        """A copy for one claim, applying its date rule (shares the published-value cache)."""
+        return dataclasses.replace(self, availability=Availability(rule, self.dates.article(article)),
+                                   _published=self._published)  # fmt: skip
+
+    def available(self, models: list[str]) -> list[str]:
+        """The models the claim's date rule lets take part (late ones are recorded for the verdict)."""
+        kept = [m for m in models if self.availability.keep(m, self.dates)]
+        if models and not kept:
+            self.availability.emptied = True
+            return models
+        return kept
+
+    def available_pairs(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The pairs both of whose models the claim's date rule lets take part."""
+        keep = self.availability.keep
+        kept = [(a, b) for a, b in pairs if keep(a, self.dates) & keep(b, self.dates)]  # & : record both
+        if pairs and not kept:
+            self.availability.emptied = True
+            return pairs
+        return kept
+
+    def _with_n(self, value: Published | None) -> Published | None:
+        if value is None or value.n is not None:
+            return value
+        return dataclasses.replace(value, n=task_items(self.catalog, value.task))
 
     def published(self, model: str, task: str, setting: str | None = None,
                   protocol_match_only: bool = False) -> Published | None:  # fmt: skip
         """The published value of a model on a task or task group (cached lookup of references.csv)."""
         key = (model, task, setting, protocol_match_only)
         if key not in self._published:
-            self._published[key] = published_value(self.refs, model, task, setting, protocol_match_only)
+            self._published[key] = self._with_n(published_value(self.refs, model, task, setting, protocol_match_only))
         return self._published[key]
+
+    def cell_values(self, models: list[str], task: str, setting: str | None = None,
+                    protocol_match_only: bool = False) -> dict[str, Published]:  # fmt: skip
+        """Published values of the models of one comparison, one source table preferred for all."""
+        found = cell_values(self.refs, models, task, setting, protocol_match_only)
+        return {m: v for m, value in found.items() if (v := self._with_n(value)) is not None}
+
+    def estimate(self, value: Published) -> Estimate | None:
+        """A published value as aggregate evidence (None when its n is unknown)."""
+        return published_estimate(value, self.n_boot, self.seed)
 
 
 def members(estimates: dict[str, Estimate], models: list[str], best: bool, label: str) -> Members:
@@ -75,3 +117,14 @@ def mean_decision(cells: list[Cell], contrast: Contrast | None, relation: str, m
 def assessment(basis: str, d: Decision, cells: list[Cell], unit: str) -> Assessment:
     return Assessment(basis, d.verdict, d.reason, d.headline, d.estimate, d.ci_low, d.ci_high, d.p_support,
                       d.p_refute, unit, sum(c.n_items for c in cells), cells)  # fmt: skip
+
+
+def measured_rows(ctx: Context, side: str, estimates: dict[str, Estimate], tasks: list[str],
+                  n_items: int) -> list[CellValue]:  # fmt: skip
+    """Provenance rows of measured values: each model's score on the cell's task(s) and its evidence run(s)."""
+    rows = []
+    for model, est in estimates.items():
+        runs = ";".join(key for t in tasks if (key := ctx.evidence.chosen_run(model, t)) is not None)
+        rows.append(CellValue(side, model, "+".join(tasks), est.point, n_items, "measured", runs, "harness", "",
+                              "yes"))  # fmt: skip
+    return rows

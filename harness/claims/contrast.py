@@ -23,8 +23,10 @@ tied, the price of validity). The point estimate of a best-of contrast is the pl
 difference corrected by the bootstrap's own estimate of its bias, kept inside the interval.
 With one member per side everything reduces to the paired percentile bootstrap.
 
-Published-only contrasts (no replicates on either side) have no interval and no p-value: they
-are decided on the point difference, with a tolerance of half the last published digit.
+Published values carry replicates of their binomial standard error (`harness.claims.aggregate`),
+so they go through the same code. A contrast with no replicates at all (a published value whose
+n is unknown never gets this far) would be decided on the point difference, with a tolerance of
+half the last published digit.
 """
 
 from __future__ import annotations

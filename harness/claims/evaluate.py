@@ -1,9 +1,10 @@
 """Evaluate every ledger claim: measured evidence, published evidence, and the headline verdict.
 
 Each claim draws from its own seeded generators (`[seed, crc32(claim id), crc32(unit)]`), so a
-verdict does not depend on the order of the ledger. Paired tests are in `harness.claims.paired`
-and `harness.claims.reference`, rank and coverage in `harness.claims.groupwise`, published-only
-assessments in `harness.claims.published_eval`; the rules are in `harness.claims.verdicts`.
+verdict does not depend on the order of the ledger. Each test type is dispatched through
+`harness.claims.families.FAMILIES` (roles, measured and published assessments); the claim's date
+rule (`harness.claims.dates`) decides which models take part; the rules are in
+`harness.claims.verdicts`.
 """
 
 from __future__ import annotations
@@ -12,34 +13,12 @@ import zlib
 from pathlib import Path
 
 from harness.claims.context import N_MIN, Context
+from harness.claims.dates import load_dates
 from harness.claims.evidence import Evidence
-from harness.claims.groupwise import assess_coverage, assess_rank, coverage_roles, published_rank, rank_roles
-from harness.claims.ledger import (
-    Claim,
-    CompareTest,
-    CoverageTest,
-    DeferredTest,
-    EfficiencyTest,
-    GainTest,
-    Ledger,
-    RankTest,
-    ReferenceTest,
-    ReproductionGapTest,
-    TransferTest,
-    UntestableTest,
-)  # fmt: skip
+from harness.claims.families import FAMILIES
+from harness.claims.ledger import Claim, DeferredTest, Ledger, UntestableTest
 from harness.claims.missing import commands_for
-from harness.claims.paired import Roles, assess_paired, roles
 from harness.claims.published import load_references
-from harness.claims.published_eval import published_paired
-from harness.claims.reference import (
-    assess_gap,
-    assess_reference,
-    assess_transfer,
-    gap_roles,
-    reference_roles,
-    transfer_roles,
-)  # fmt: skip
 from harness.claims.sample import ClaimSample
 from harness.claims.verdicts import (
     DECIDED,
@@ -48,7 +27,6 @@ from harness.claims.verdicts import (
     NOT_RUN,
     PUBLISHED,
     UNTESTABLE,
-    Assessment,
     Verdict,
 )  # fmt: skip
 from harness.config import Catalog
@@ -61,32 +39,16 @@ class VerdictList(list[Verdict]):
     run_notes: list[str]
 
 
-def _assess(claim: Claim, ctx: Context, sample: ClaimSample) -> tuple[Roles, Assessment | None, Assessment | None]:
-    test = claim.test
-    if isinstance(test, CompareTest | GainTest | EfficiencyTest):
-        return roles(test, ctx), assess_paired(test, ctx, sample), published_paired(test, ctx)
-    if isinstance(test, ReferenceTest):
-        return reference_roles(test, ctx), assess_reference(test, ctx, sample), published_paired(test, ctx)
-    if isinstance(test, ReproductionGapTest):
-        return gap_roles(test, ctx), assess_gap(test, ctx, sample), None
-    if isinstance(test, TransferTest):
-        return transfer_roles(test, ctx), assess_transfer(test, ctx, sample), None
-    if isinstance(test, RankTest):
-        return rank_roles(test, ctx), assess_rank(test, ctx, sample), published_rank(test, ctx)
-    assert isinstance(test, CoverageTest)
-    return coverage_roles(test, ctx), assess_coverage(test, ctx, sample), None
-
-
 def _headline(v: Verdict) -> None:
-    """Measured evidence wins when it says something; else the published-only verdict; else not_run."""
+    """Measured evidence wins when it says something; else the published (indicative) verdict; else not_run."""
     m, p = v.measured, v.published
     if m is not None and m.verdict in DECIDED:
         v.verdict, v.basis, v.reason = m.verdict, m.basis, m.reason
     elif p is not None and p.verdict in DECIDED:
         v.verdict, v.basis = p.verdict, PUBLISHED
-        v.reason = f"published-only ({p.coverage or 'published values'}); measured: {m.verdict if m else 'none'}"
-    elif m is not None:
-        v.verdict, v.basis, v.reason = m.verdict, m.basis, m.reason
+        v.reason = f"published values only, indicative ({p.reason}); measured: {m.verdict if m else 'none'}"
+    elif m is not None:  # nothing decided: no basis to name (a not_run claim rests on no evidence)
+        v.verdict, v.basis, v.reason = m.verdict, "none" if m.verdict == NOT_RUN else m.basis, m.reason
     else:
         v.verdict, v.reason = INCONCLUSIVE, "published values do not decide it and nothing can be measured"
     if v.verdict == NOT_RUN:
@@ -103,8 +65,16 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     if isinstance(test, DeferredTest):
         v.verdict, v.reason, v.needs = DEFERRED, test.reason, list(test.needs)
         return v
+    ctx = ctx.for_claim(claim.dates, claim.source)
     sample = ClaimSample(ctx.evidence, ctx.catalog, [ctx.seed, zlib.crc32(claim.id.encode())], ctx.n_boot)
-    r, v.measured, v.published = _assess(claim, ctx, sample)
+    family = FAMILIES[test.type]
+    r = family.roles(test, ctx)
+    v.measured, v.published = family.measured(test, ctx, sample), family.published(test, ctx)
+    v.dates = ctx.availability.note(claim.source)
+    if ctx.availability.emptied:
+        for a in (v.measured, v.published):
+            if a is not None and a.verdict in DECIDED:
+                a.verdict, a.reason = INCONCLUSIVE, f"{v.dates}; was {a.verdict}: {a.reason}"
     v.models_a, v.models_b, v.tasks = r.models_a, r.models_b, r.tasks
     needed = {(m, t) for unit, models in sample.needs.items() for m in models for t in unit}
     v.runs_missing = sorted(sample.missing)
@@ -128,11 +98,30 @@ def evaluate(ledger: Ledger, results_dir: Path, catalog: Catalog, *, seed: int =
     (run-selection choices: limited, stale or passed-over runs) for the whole results directory.
     """
     evidence = Evidence(results_dir, catalog)
-    ctx = Context(catalog, evidence, load_references(catalog.config_dir), seed, n_boot, n_min)
+    dates = load_dates(catalog.config_dir, {m: getattr(s, "released", None) for m, s in catalog.models.items()})
+    ctx = Context(catalog, evidence, load_references(catalog.config_dir), seed, n_boot, n_min, dates)
     out = VerdictList(evaluate_claim(claim, ctx) for claim in ledger.claims)
+    merge_identical(out, ledger)
     out.problems = list(evidence.problems)
     out.run_notes = [f"{m} × {t}: {note}" for (m, t) in sorted(evidence.selections) for note in evidence.notes(m, t)]
     return out
+
+
+def merge_identical(verdicts: list[Verdict], ledger: Ledger) -> None:
+    """Claims whose tests compare the identical cells (same test, models, tasks) are one computation:
+    the first keeps the verdict and lists the others (`also_claimed_by`); the others point to it
+    (`same_as`) and are not counted again."""
+    claims = ledger.by_id()
+    first: dict[str, Verdict] = {}
+    for v in verdicts:
+        if v.verdict in (UNTESTABLE, DEFERRED):
+            continue
+        key = repr((claims[v.claim_id].test.model_dump(mode="json"), v.models_a, v.models_b, v.tasks))
+        if key in first:
+            v.same_as = first[key].claim_id
+            first[key].also_claimed_by.append(v.claim_id)
+        else:
+            first[key] = v
 
 
 __all__ = ["N_MIN", "Context", "VerdictList", "evaluate", "evaluate_claim"]

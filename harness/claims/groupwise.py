@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.claims import stats
+from harness.claims.aggregate import published_value_row
 from harness.claims.context import Context
 from harness.claims.contrast import PUBLISHED_TOLERANCE, Estimate, mean_of
 from harness.claims.ledger import CoverageTest, RankTest
@@ -66,8 +67,8 @@ class RankResult:
 
 
 def rank_roles(test: RankTest, ctx: Context) -> Roles:
-    target = resolve_models(test.target, ctx.catalog)
-    others = [m for m in resolve_models(test.among, ctx.catalog) if m not in target]
+    target = ctx.available(resolve_models(test.target, ctx.catalog))
+    others = ctx.available([m for m in resolve_models(test.among, ctx.catalog) if m not in target])
     return Roles(target, others, [t.id for t in resolve_tasks(test.tasks, ctx.catalog)])
 
 
@@ -149,10 +150,8 @@ def _rank_assessment(test: RankTest, cells: list[Cell], results: list[RankResult
     if verdict == NOT_RUN:
         estimate = None
     bounds: tuple[float | None, float | None] = (float(low), float(high))
-    if basis == PUBLISHED:  # published values have no sampling error: the bounds only place missing models
+    if basis == PUBLISHED:
         reason += f"; with unpublished models placed below and above, between {low} and {high}"
-        p_support = p_refute = None  # type: ignore[assignment]
-        bounds = (None, None)
     return Assessment(basis, verdict, reason, headline, estimate, *bounds, p_support, p_refute, unit,
                       sum(c.n_items for c in cells), cells)  # fmt: skip
 
@@ -197,8 +196,11 @@ def published_rank(test: RankTest, ctx: Context) -> Assessment | None:
     cells, results, anything_missing = [], [], False
     for label, tasks in _scopes(test, r.tasks):
         found = {m: [ctx.published(m, t) for t in tasks] for m in r.models_a + r.models_b}
-        values = {m: Estimate(float(np.mean([v.score for v in vs if v is not None])))
-                  for m, vs in found.items() if all(v is not None for v in vs)}  # fmt: skip
+        values = {}
+        for m, vs in found.items():
+            ests = [ctx.estimate(v) for v in vs if v is not None]
+            if len(ests) == len(vs) and all(e is not None for e in ests):
+                values[m] = mean_of([e for e in ests if e is not None])
         anything_missing |= len(values) < len(found)
         cell = Cell(label, tasks, models_a=r.models_a, models_b=r.models_b)
         cells.append(cell)
@@ -210,8 +212,11 @@ def published_rank(test: RankTest, ctx: Context) -> Assessment | None:
         cell.estimate, cell.best_a = res.estimate, res.best
         cell.note = f"rank between {res.low} and {res.high} with unpublished models placed below and above"
         cell.published = {f"{m} @ {label}": v.point for m, v in values.items()}
-        cell.protocol_match = worst_protocol([v.protocol_match for vs in found.values() for v in vs if v is not None])
-        cell.point_decision = "support" if res.p_support == 0 else "refute" if res.p_refute == 0 else None
+        used = [v for m in values for v in found[m] if v is not None]
+        cell.values = [published_value_row("A" if v.model in r.models_a else "B", v) for v in used]
+        cell.protocol_match = worst_protocol([v.protocol_match for v in used])
+        cell.p_support, cell.p_refute = res.p_support, res.p_refute
+        cell.n_items = min((v.n or 0 for v in used), default=0)
         results.append(res)
     if all(c.status == "not_covered" for c in cells):
         return None

@@ -222,6 +222,10 @@ class Claim(Strict):
     statement: str = Field(min_length=1, description="The claim in English")
     operationalization: str | None = Field(None, description="How a vague claim is made testable, and why")
     notes: str = ""
+    dates: Literal["article", "any"] = Field(
+        "article", description="article: only models released by the article's date take part; any: the claim "
+        "speaks of the future or of models in general (say why in `notes`)",
+    )
     test: Test
 
 

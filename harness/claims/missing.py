@@ -38,6 +38,8 @@ def grouped_runs(missing: list[tuple[str, str]], catalog: Catalog) -> list[tuple
     """(run config, models, task ids): models that miss the same tasks of one suite share a row."""
     per_suite: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for model, task in missing:
+        if model in catalog.models and not catalog.models[model].runnable:
+            continue  # reference-only (closed): its evidence can only be imported (`harness import`)
         suite: str = catalog.tasks[task].suite if task in catalog.tasks else "reasoning"
         per_suite[suite][model].add(task)
     rows = []
@@ -46,7 +48,7 @@ def grouped_runs(missing: list[tuple[str, str]], catalog: Catalog) -> list[tuple
         for model, tasks in sorted(per_suite[suite].items()):
             by_tasks[frozenset(tasks)].append(model)
         for task_set, models in by_tasks.items():
-            rows.append((RUN_CONFIGS[suite], models, sorted(task_set)))
+            rows.append((RUN_CONFIGS.get(suite, RUN_CONFIGS["reasoning"]), models, sorted(task_set)))
     return rows
 
 
@@ -65,7 +67,8 @@ def _gpu_plan(missing: list[tuple[str, str]], catalog: Catalog, gpu: str, gpus_p
         return f"(GPU plan unavailable: harness.plan cannot be imported: {exc})"
     per_model: dict[str, set[str]] = defaultdict(set)
     for model, task in missing:
-        per_model[model].add(task)
+        if model not in catalog.models or catalog.models[model].runnable:  # reference-only: never planned
+            per_model[model].add(task)
     groups: dict[frozenset[str], list[str]] = defaultdict(list)  # models missing the same tasks
     for model, model_tasks in sorted(per_model.items()):
         groups[frozenset(model_tasks)].append(model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.claims.context import Context, assessment, fill, mean_decision, members
+from harness.claims.context import Context, assessment, fill, mean_decision, measured_rows, members
 from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest
 from harness.claims.sample import METRIC_UNITS, ClaimSample
@@ -38,10 +38,11 @@ def metric_of(test: CompareTest | GainTest | EfficiencyTest) -> str:
 def roles(test: CompareTest | GainTest | EfficiencyTest, ctx: Context) -> Roles:
     tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
     if isinstance(test, GainTest) or (isinstance(test, CompareTest) and test.pairs):
-        pairs = model_pairs(test, ctx.catalog)
+        pairs = ctx.available_pairs(model_pairs(test, ctx.catalog))
         return Roles([a for a, _ in pairs], [b for _, b in pairs], tasks)
     assert test.a is not None and test.b is not None
-    return Roles(resolve_models(test.a, ctx.catalog), resolve_models(test.b, ctx.catalog), tasks)
+    return Roles(ctx.available(resolve_models(test.a, ctx.catalog)), ctx.available(resolve_models(test.b, ctx.catalog)),
+                 tasks)
 
 
 def _decide(cells: list[Cell], quantifier: str, headline: Contrast | None, test: CompareTest | GainTest |
@@ -69,6 +70,8 @@ def assess_pairs(test: CompareTest | GainTest, ctx: Context, sample: ClaimSample
                 continue
             est = sample.estimates((t,), metric)
             cell.n_items = sample.n_items((t,))
+            cell.values = measured_rows(ctx, "A", {a: est[a][t]}, [t], cell.n_items)
+            cell.values += measured_rows(ctx, "B", {b: est[b][t]}, [t], cell.n_items)
             fill(cell, Contrast(((a, est[a][t]),), ((b, est[b][t]),)), test.relation, test.margin, ctx.n_min)
             diffs.append(est[a][t] - est[b][t])
     complete = len(diffs) == len(cells)
@@ -98,6 +101,8 @@ def assess_groups(test: CompareTest | EfficiencyTest, ctx: Context, sample: Clai
         cell.n_items = sample.n_items((t,))
         side_a, side_b = members(est, r.models_a, best_a, "mean of A"), members(est, r.models_b, best_b, "mean of B")
         contrast = Contrast(side_a, side_b)
+        cell.values = measured_rows(ctx, "A", {m: est[m] for m in r.models_a}, [t], cell.n_items)
+        cell.values += measured_rows(ctx, "B", {m: est[m] for m in r.models_b}, [t], cell.n_items)
         fill(cell, contrast, test.relation, test.margin, ctx.n_min)
     headline = None
     if len(per_task) == len(cells) and cells:

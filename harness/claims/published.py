@@ -1,9 +1,14 @@
 """Published values (`configs/references.csv`): lookup by model and task, preferring matching protocols.
 
-A published value is a constant: the papers and model cards state no sampling error, so it enters
-the statistics as an `Estimate` without replicates. Every value keeps its `protocol_match` flag
-(does the published setting — shots, CoT, sampling, pass@k — match the harness's task?), and the
-flags travel with the verdicts that use them.
+A published value is aggregate evidence: a score over the n items of the benchmark's evaluated
+split (`harness.claims.aggregate` turns it into an `Estimate` with an interval). Every value keeps
+its provenance (source document and table, setting, n, date, protocol) and its `protocol_match`
+flag (does the published setting — shots, CoT, sampling, pass@k — match the harness's task?); both
+travel with the verdicts that use them.
+
+Which row: for one model alone, the best-matching protocol (yes, unknown, no), then file order.
+For the models of one comparison (`cell_values`), the source table that covers most of them is
+preferred for every model it covers, so values printed side by side in one table stay together.
 """
 
 from __future__ import annotations
@@ -56,10 +61,66 @@ class Published:
     source: str
     protocol_match: str  # yes | unknown | no
     n_rows: int  # rows that matched; the best-matching protocol (then file order) is used
+    setting: str = ""
+    n: int | None = None  # items of the evaluated split (references.csv `n`, else the task spec)
+    date: str = ""  # the source document's publication date, "" when not stated
+    protocol: str = ""  # shots=5;cot=yes;sampling=greedy;k=1 style, "" when not stated
 
     @property
     def short_source(self) -> str:
         return self.source.split(" | ")[0]
+
+
+def _order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows by protocol preference (yes, unknown, no), then file order."""
+    order = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
+    rank = rows["protocol_match"].map(order).fillna(len(order)).to_numpy()
+    return rows.iloc[np.argsort(rank, kind="stable")]
+
+
+def _text(row: pd.Series, column: str) -> str:
+    """A cell as text, "" when the column is absent or the cell empty (NA)."""
+    value = row.get(column, "")
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
+def _from_row(model: str, task: str, row: pd.Series, n_rows: int) -> Published:
+    n = _text(row, "n").removesuffix(".0")
+    return Published(model, task, float(row["score"]), str(row["source"]), str(row["protocol_match"]), n_rows,
+                     _text(row, "setting"), int(n) if n.isdigit() and int(n) > 0 else None,
+                     _text(row, "date"), _text(row, "protocol"))  # fmt: skip
+
+
+def _rows(refs: pd.DataFrame, models: list[str], task: str, setting: str | None,
+          protocol_match_only: bool) -> pd.DataFrame:  # fmt: skip
+    rows = refs[refs["model"].isin(models) & (refs["task"] == task)]
+    if setting is not None:
+        rows = rows[rows["setting"] == setting]
+    if protocol_match_only:
+        rows = rows[rows["protocol_match"] == "yes"]
+    return rows
+
+
+def cell_values(refs: pd.DataFrame | None, models: list[str], task: str, setting: str | None = None,
+                protocol_match_only: bool = False) -> dict[str, Published]:  # fmt: skip
+    """The published value of each of `models` on `task` for one comparison: every model that the
+    source table covering most of them prints takes its value from that table (ties: the table
+    with the best-matching protocol, then file order); the others their own best row."""
+    if refs is None:
+        return {}
+    rows = _order(_rows(refs, models, task, setting, protocol_match_only))
+    if rows.empty:
+        return {}
+    coverage = rows.groupby("source", sort=False)["model"].nunique()
+    table = str(coverage.index[int(np.argmax(coverage.to_numpy()))])  # first maximum: best protocol, file order
+    out = {}
+    for model in models:
+        mine = rows[rows["model"] == model]
+        if mine.empty:
+            continue
+        same = mine[mine["source"] == table]
+        out[model] = _from_row(model, task, (same if not same.empty else mine).iloc[0], len(mine))
+    return out
 
 
 def published_value(refs: pd.DataFrame | None, model: str, task: str, setting: str | None = None,
@@ -68,18 +129,8 @@ def published_value(refs: pd.DataFrame | None, model: str, task: str, setting: s
     protocol matches ours (yes, then unknown, then no), then file order."""
     if refs is None:
         return None
-    rows = refs[(refs["model"] == model) & (refs["task"] == task)]
-    if setting is not None:
-        rows = rows[rows["setting"] == setting]
-    if protocol_match_only:
-        rows = rows[rows["protocol_match"] == "yes"]
-    if rows.empty:
-        return None
-    order = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
-    rank = rows["protocol_match"].map(order).fillna(len(order)).to_numpy()
-    first = rows.iloc[int(np.argmin(rank))]
-    return Published(model, task, float(first["score"]), str(first["source"]), str(first["protocol_match"]),
-                     len(rows))  # fmt: skip
+    rows = _order(_rows(refs, [model], task, setting, protocol_match_only))
+    return None if rows.empty else _from_row(model, task, rows.iloc[0], len(rows))
 
 
 def worst_protocol(flags: list[str]) -> str | None:

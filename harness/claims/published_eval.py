@@ -1,53 +1,69 @@
-"""Published-only assessments of paired claims: the same test and margins on published values.
+"""Published assessments of paired claims: the same test, margins and wording on published values.
 
-Every model of a cell is replaced by its published score on the cell's task (or the task group's
-published average, e.g. MGSM; the best-matching protocol row first). A cell is covered when each
-`mean` side has a value for every model and each best-of side for at least one (the best
-published value counts; the cell lists how many members had one). Published values state no
-sampling error, so there is no interval and no p-value: a covered cell is decided on its point
-difference (`harness.claims.contrast`: a tie within the rounding of published scores decides
-nothing). `mean` averages the covered cells and says how many of the claim's cells that is;
-`any`/`all` use the covered cells and are `not_covered` while an uncovered cell could still
-decide. The least matching protocol flag of the values used is carried to the assessment.
+Every model of a cell is replaced by its published value on the cell's task (or the task group's
+published average, e.g. MGSM), taken as aggregate evidence (`harness.claims.aggregate`: a score
+over n items, an independent binomial interval per side). The values of one cell come from one
+source table where it prints them all (`harness.claims.published.cell_values`). The cell is then
+tested exactly like a measured one (`harness.claims.context.fill`): interval, p-values, and a
+verdict that is inconclusive when the interval crosses the margin.
+
+- **Best of a group is one member** (`harness.claims.picks`): the member of a best-of side that
+  stands for it in every cell is the one with the best mean over the tasks it covers, among the
+  members covering the most of the claim's tasks. The pick is shown (`Assessment.picks`, the cells).
+  With both sides best-of, B is picked first and A on the tasks where B's pick has values.
+- **Coverage floor** (`mean`): decided only when at least COVERAGE_FLOOR of the cells, and at least
+  one cell of every task family the claim names (each id, group and suite of its task selector),
+  have values; else `not_covered`, naming what is missing. `any`/`all` are `not_covered` while an
+  uncovered cell could still decide.
+- **Protocol**: a verdict resting on a `no` protocol match is inconclusive when its estimate is
+  within PROTOCOL_TOLERANCE points of the bound (`harness.claims.verdicts.protocol_weakened`).
 
 Correct answers per 1k tokens and reproduction gaps have no published form (None).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
 
-from harness.claims.context import Context
-from harness.claims.contrast import Contrast, Estimate
+from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
+from harness.claims.context import Context, fill
+from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.evidence import task_chance
-from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest
+from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest, TaskSelector
 from harness.claims.paired import Roles, roles
-from harness.claims.published import Published, worst_protocol
-from harness.claims.reference import lookup, published_units, reference_roles
+from harness.claims.picks import pick_best
+from harness.claims.published import worst_protocol
+from harness.claims.reference import published_units, reference_roles
 from harness.claims.sample import METRIC_UNITS
-from harness.claims.verdicts import PUBLISHED, REFUTED, SUPPORTED, Assessment, Cell, decide_published
+from harness.claims.verdicts import (
+    NOT_COVERED,
+    NOT_RUN,
+    PUBLISHED,
+    Assessment,
+    Cell,
+    decide_all,
+    decide_any,
+    protocol_weakened,
+    verdict_from_p,
+)  # fmt: skip
 
 PairedTest = CompareTest | GainTest | EfficiencyTest | ReferenceTest
+COVERAGE_FLOOR = 0.5  # share of a mean claim's cells that must have published values
+ZERO = (("0", Estimate(0.0)),)
 
 
-def _transform(ctx: Context, test: PairedTest, model: str, label: str, v: Published) -> float:
+def _transform(ctx: Context, test: PairedTest, model: str, label: str, est: Estimate) -> Estimate:
     """Published accuracy in the test's metric (points above chance per active B for efficiency)."""
     if not isinstance(test, EfficiencyTest):
-        return v.score
+        return est
     task = ctx.catalog.tasks.get(label) or ctx.catalog.tasks[ctx.catalog.groups()[label][0]]
-    return (v.score - 100.0 * task_chance(task)) / ctx.catalog.models[model].active_params_b
+    active = ctx.catalog.models[model].active_params_b
+    shifted = est.shifted(-100.0 * task_chance(task))
+    return Estimate(shifted.point / active, None if shifted.reps is None else shifted.reps / active)
 
 
-def _side(ctx: Context, test: PairedTest, models: list[str], label: str, best: bool,
-          cell: Cell) -> tuple[float | None, list[Published]]:  # fmt: skip
-    value = lookup(ctx, *((test.setting, test.protocol_match_only) if isinstance(test, ReferenceTest) else ()))
-    found = [(m, v) for m in models if (v := value(m, label)) is not None]
-    if not found or (not best and len(found) < len(models)):
-        return None, []
-    scores = [_transform(ctx, test, m, label, v) for m, v in found]
-    if best and len(models) > 1 and len(found) < len(models):
-        cell.note = f"best of the {len(found)} of {len(models)} models with a published value"
-    return float(max(scores) if best else np.mean(scores)), [v for _, v in found]
+def _args(test: PairedTest) -> tuple[str | None, bool]:
+    return (test.setting, test.protocol_match_only) if isinstance(test, ReferenceTest) else (None, False)
 
 
 Plan = list[tuple[str, list[str], list[str], list[str]]]
@@ -55,20 +71,86 @@ Plan = list[tuple[str, list[str], list[str], list[str]]]
 
 def _plan(test: PairedTest, ctx: Context) -> tuple[Roles, Plan, bool, bool]:
     """(roles, cells as (label, tasks, side A models, side B models), best A, best B)."""
-    if isinstance(test, ReferenceTest):
-        r = reference_roles(test, ctx)
-    else:
-        r = roles(test, ctx)
-    value = lookup(ctx)
+    r = reference_roles(test, ctx) if isinstance(test, ReferenceTest) else roles(test, ctx)
     everyone = r.models_a + r.models_b
-    units = published_units(ctx, r.tasks, lambda label: any(value(m, label) for m in everyone))
+    units = published_units(ctx, r.tasks, lambda label: any(ctx.published(m, label) for m in everyone))
+    if isinstance(test, ReferenceTest):  # as on the measured path: the tasks with a published value for side B
+        units = [(label, tasks) for label, tasks in units if any(ctx.published(m, label) for m in r.models_b)]
     if isinstance(test, GainTest) or (isinstance(test, CompareTest) and test.pairs):
         pairs = list(zip(r.models_a, r.models_b, strict=True))
         plan = [(f"{a} vs {b} @ {label}", tasks, [a], [b]) for label, tasks in units for a, b in pairs]
         return r, plan, False, False
     assert not isinstance(test, GainTest) and test.a is not None and test.b is not None
     plan = [(label, tasks, r.models_a, r.models_b) for label, tasks in units]
-    return r, plan, test.a.aggregate == "best", test.b.aggregate == "best"
+    return r, plan, test.a.aggregate == "best" and len(r.models_a) > 1, test.b.aggregate == "best" and len(
+        r.models_b) > 1
+
+
+def _score(ctx: Context, test: PairedTest) -> Callable[[str, str], float | None]:
+    """A member's published value on a task, in the test's metric (for the best-of pick)."""
+    setting, only = _args(test)
+
+    def score(model: str, label: str) -> float | None:
+        v = ctx.published(model, label, setting, only)
+        return None if v is None else _transform(ctx, test, model, label, Estimate(v.score)).point
+
+    return score
+
+
+def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[str],
+          side_b: list[str]) -> Estimate | None:  # fmt: skip
+    """Fill one cell from published values; the A − B estimate, or None when not covered."""
+    setting, only = _args(test)
+    values = ctx.cell_values(list(dict.fromkeys(side_a + side_b)), label, setting, only)
+    missing = [m for m in side_a + side_b if m not in values]
+    no_n = [m for m in side_a + side_b if m in values and values[m].n is None]
+    if missing or no_n:
+        cell.status = "not_covered"
+        cell.note = "; ".join(x for x in (missing and f"no published value: {', '.join(missing)}",
+                                          no_n and f"n unknown: {', '.join(no_n)}") if x)  # fmt: skip
+        return None
+    ests = {m: _transform(ctx, test, m, label, ctx.estimate(values[m]) or Estimate(values[m].score))
+            for m in values}  # fmt: skip
+    a, b = mean_of([ests[m] for m in side_a]), mean_of([ests[m] for m in side_b])
+    cell.values = [published_value_row("A", values[m]) for m in side_a]
+    cell.values += [published_value_row("B", values[m]) for m in side_b]
+    cell.published = {f"{v.model} @ {v.task}": v.value for v in cell.values}
+    cell.protocol_match = worst_protocol([v.protocol_match for v in cell.values])
+    cell.n_items = min(v.n or 0 for v in cell.values)
+    name_a = side_a[0] if len(side_a) == 1 else "mean of A"
+    name_b = side_b[0] if len(side_b) == 1 else "mean of B"
+    best = cell.best_a, cell.best_b
+    fill(cell, Contrast(((name_a, a),), ((name_b, b),)), test.relation, test.margin, ctx.n_min)
+    cell.best_a, cell.best_b = best  # the pick standing for a best-of side
+    return a - b
+
+
+def named_families(ctx: Context, selector: TaskSelector, tasks: list[str]) -> dict[str, set[str]]:
+    """The task families a claim names: each id, group and suite of its task selector, as the
+    selected tasks it stands for (only those among `tasks`; a family with none is left out)."""
+    chosen = set(tasks)
+    out: dict[str, set[str]] = {t: {t} & chosen for t in selector.ids}
+    groups = ctx.catalog.groups()
+    out |= {g: set(groups.get(g, [])) & chosen for g in selector.groups}
+    out |= {f"{s} suite": {t for t in chosen if ctx.catalog.tasks[t].suite == s} for s in selector.suites}
+    return {name: members for name, members in out.items() if members}
+
+
+def _floor(ctx: Context, cells: list[Cell], selector: TaskSelector) -> str | None:
+    """Why a mean claim's published coverage is too thin to decide it; None when it is enough.
+
+    The families are taken among the tasks of the claim's cells (a reference test's cells are the
+    tasks where side B is published)."""
+    covered = [c for c in cells if c.status == "ok"]
+    families = named_families(ctx, selector, [t for c in cells for t in c.tasks])
+    seen = {t for c in covered for t in c.tasks}
+    uncovered = sorted(name for name, members in families.items() if not members & seen)
+    problems = []
+    if len(covered) < COVERAGE_FLOOR * len(cells):
+        problems.append(f"{len(covered)} of {len(cells)} cells covered, the floor is {COVERAGE_FLOOR:.0%}")
+    if uncovered:
+        problems.append(f"no value for {', '.join(uncovered)}, named by the claim")
+    return "; ".join(problems) or None
 
 
 def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
@@ -76,39 +158,59 @@ def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
     if isinstance(test, EfficiencyTest) and test.metric == "correct_per_1k_tokens":
         return None
     r, plan, best_a, best_b = _plan(test, ctx)
+    if not plan:
+        return None
+    labels = list(dict.fromkeys(label.rsplit(" @ ", 1)[-1] for label, *_ in plan))
+    picks: dict[str, str] = {}
+    why: list[str] = []
+    score = _score(ctx, test)
+    for side, best, models in (("B", best_b, r.models_b), ("A", best_a, r.models_a)):
+        if best:
+            if "B" in picks:  # both sides best-of: A's pick is compared where B's pick has values
+                labels = [label for label in labels if score(picks["B"], label) is not None] or labels
+            pick, reason = pick_best(models, labels, score)
+            if pick is None:
+                return None
+            picks[side] = pick
+            why.insert(0, f"best of {side}: {reason}")
     cells: list[Cell] = []
-    diffs: list[float] = []
-    used: list[Published] = []
+    diffs: list[Estimate] = []
     for label, tasks, side_a, side_b in plan:
-        cell = Cell(label, tasks, models_a=side_a, models_b=side_b)
+        cell = Cell(label, tasks, models_a=side_a, models_b=side_b, best_a=picks.get("A"), best_b=picks.get("B"))
         cells.append(cell)
-        unit_label = label.rsplit(" @ ", 1)[-1]
-        a, a_values = _side(ctx, test, side_a, unit_label, best_a, cell)
-        b, b_values = _side(ctx, test, side_b, unit_label, best_b, cell)
-        if a is None or b is None:
-            cell.status = "not_covered"
-            continue
-        cell.published = {f"{v.model} @ {v.task}": v.score for v in (*a_values, *b_values)}
-        cell.protocol_match = worst_protocol([v.protocol_match for v in (*a_values, *b_values)])
-        out = Contrast((("A", Estimate(a)),), (("B", Estimate(b)),)).test(test.relation, test.margin)
-        cell.estimate, cell.point_decision = out.estimate, out.point_decision
-        diffs.append(out.estimate)
-        used.extend((*a_values, *b_values))
+        diff = _cell(ctx, test, cell, label.rsplit(" @ ", 1)[-1], [picks["A"]] if "A" in picks else side_a,
+                     [picks["B"]] if "B" in picks else side_b)  # fmt: skip
+        if diff is not None:
+            diffs.append(diff)
     if not diffs:
         return None
     unit = METRIC_UNITS[test.metric if isinstance(test, EfficiencyTest) else "accuracy"]
     coverage = f"{len(diffs)} of {len(cells)} cells have published values"
-    protocol = worst_protocol([v.protocol_match for v in used])
+    protocol = worst_protocol([c.protocol_match for c in cells if c.protocol_match])
+    n_items = sum(c.n_items for c in cells if c.status == "ok")
     if test.quantifier == "mean":
-        mean = float(np.mean(diffs))
-        decision = Contrast((("A", Estimate(mean)),), (("B", Estimate(0.0)),)).test(test.relation, test.margin)
-        verdict = {"support": SUPPORTED, "refute": REFUTED}.get(decision.point_decision or "", "inconclusive")
         headline = f"mean over the {len(diffs)} cell(s) with published values"
-        return Assessment(PUBLISHED, verdict, coverage, headline, mean, unit=unit, cells=cells,
-                          protocol_match=protocol, coverage=coverage)  # fmt: skip
-    verdict = decide_published(cells, test.quantifier)
-    deciding = [c for c in cells if c.status == "ok" and c.point_decision == ("support" if verdict == SUPPORTED
-                                                                                else "refute")]  # fmt: skip
-    head = deciding[0] if deciding else next(c for c in cells if c.status == "ok")
-    return Assessment(PUBLISHED, verdict, coverage, head.label, head.estimate, unit=unit, cells=cells,
-                      protocol_match=protocol, coverage=coverage)  # fmt: skip
+        thin = _floor(ctx, cells, test.tasks)
+        if thin:
+            return Assessment(PUBLISHED, NOT_COVERED, "; ".join([f"coverage floor not met: {thin}", *why]), headline,
+                              unit=unit, n_items=n_items, cells=cells, protocol_match=protocol, coverage=coverage,
+                              picks=picks)  # fmt: skip
+        out = Contrast(((headline, mean_of(diffs)),), ZERO).test(test.relation, test.margin)
+        assert out.p_support is not None and out.p_refute is not None
+        verdict = verdict_from_p(out.p_support, out.p_refute)
+        a = Assessment(PUBLISHED, verdict, "; ".join([headline, *why]), headline, out.estimate, out.ci_low,
+                       out.ci_high, out.p_support, out.p_refute, unit, n_items, cells, protocol, coverage,
+                       picks)  # fmt: skip
+    else:
+        for c in cells:  # an uncovered cell could still decide: the rules treat it as a missing run
+            c.status = "missing" if c.status == "not_covered" else c.status
+        d = decide_any(cells, ctx.n_min) if test.quantifier == "any" else decide_all(cells, ctx.n_min)
+        for c in cells:
+            c.status = "not_covered" if c.status == "missing" else c.status
+        verdict = NOT_COVERED if d.verdict == NOT_RUN else d.verdict
+        reason = d.reason.replace("measured cell", "published cell")
+        a = Assessment(PUBLISHED, verdict, "; ".join([reason, *why]), d.headline, d.estimate, d.ci_low, d.ci_high,
+                       d.p_support, d.p_refute, unit, n_items, cells, protocol, coverage, picks)  # fmt: skip
+    if unit == METRIC_UNITS["accuracy"]:  # the tolerance is in points
+        protocol_weakened(a, test.relation, test.margin, PROTOCOL_TOLERANCE)
+    return a

@@ -19,14 +19,25 @@ from collections.abc import Callable
 
 import numpy as np
 
-from harness.claims.context import Context, Members, assessment, fill, mean_decision, members
+from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
+from harness.claims.context import Context, Members, assessment, fill, mean_decision, measured_rows, members
 from harness.claims.contrast import Contrast, Estimate, mean_of
 from harness.claims.ledger import ReferenceTest, ReproductionGapTest, TransferTest
 from harness.claims.paired import Roles
+from harness.claims.picks import pick_best
 from harness.claims.published import Published, worst_protocol
 from harness.claims.sample import METRIC_UNITS, ClaimSample
 from harness.claims.selectors import resolve_models, resolve_tasks
-from harness.claims.verdicts import INCONCLUSIVE, MEASURED, MIXED, Assessment, Cell, decide_all, decide_any
+from harness.claims.verdicts import (
+    INCONCLUSIVE,
+    MEASURED,
+    MIXED,
+    Assessment,
+    Cell,
+    decide_all,
+    decide_any,
+    protocol_weakened,
+)  # fmt: skip
 
 Lookup = Callable[[str, str], Published | None]
 
@@ -46,18 +57,21 @@ def published_units(ctx: Context, tasks: list[str], has_value: Callable[[str], b
     return [(t, [t]) for t in tasks if t not in pooled] + units
 
 
-def published_side(values: list[Published | None], best: bool) -> float | None:
-    """One constant for a published side: the best found value, or the mean (which needs every value)."""
-    found = [v.score for v in values if v is not None]
+def published_side(ctx: Context, values: list[Published | None], best: bool) -> Estimate | None:
+    """A published side as aggregate evidence: the best found value, or the mean (which needs every value)."""
+    found = [v for v in values if v is not None]
     if not found or (not best and len(found) < len(values)):
         return None
-    return float(max(found) if best else np.mean(found))
+    if best:
+        found = [max(found, key=lambda v: v.score)]
+    return mean_of([ctx.estimate(v) or Estimate(v.score) for v in found])
 
 
-def note_values(cell: Cell, values: list[Published | None]) -> None:
+def note_values(cell: Cell, values: list[Published | None], side: str = "B") -> None:
     for v in values:
         if v is not None:
             cell.published[f"{v.model} @ {v.task}"] = v.score
+            cell.values.append(published_value_row(side, v))
     cell.protocol_match = worst_protocol([v.protocol_match for v in values if v is not None])
 
 
@@ -85,7 +99,8 @@ def _decide(cells: list[Cell], quantifier: str, headline: Contrast | None, relat
 
 def reference_roles(test: ReferenceTest, ctx: Context) -> Roles:
     tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
-    return Roles(resolve_models(test.a, ctx.catalog), resolve_models(test.b, ctx.catalog), tasks)
+    return Roles(ctx.available(resolve_models(test.a, ctx.catalog)), ctx.available(resolve_models(test.b, ctx.catalog)),
+                 tasks)
 
 
 def assess_reference(test: ReferenceTest, ctx: Context, sample: ClaimSample) -> Assessment | None:
@@ -95,10 +110,17 @@ def assess_reference(test: ReferenceTest, ctx: Context, sample: ClaimSample) -> 
     r, value = reference_roles(test, ctx), lookup(ctx, test.setting, test.protocol_match_only)
     units = published_units(ctx, r.tasks, lambda label: any(value(m, label) for m in r.models_b))
     b_best, a_best = test.b.aggregate == "best", test.a.aggregate == "best"
+    picks, why = {}, ""
+    if b_best and len(r.models_b) > 1:  # one member stands for the best of B in every cell
+        pick, why = pick_best(r.models_b, [label for label, _ in units],
+                              lambda m, label: None if (v := value(m, label)) is None else v.score)
+        if pick is not None:
+            picks["B"] = pick
+            r = Roles(r.models_a, [pick], r.tasks)
     planned = []
     for label, tasks in units:
         b_values = [value(m, label) for m in r.models_b]
-        constant = published_side(b_values, b_best)
+        constant = published_side(ctx, b_values, b_best)
         if constant is not None:
             planned.append((label, tasks, b_values, constant))
             for t in tasks:
@@ -119,21 +141,27 @@ def assess_reference(test: ReferenceTest, ctx: Context, sample: ClaimSample) -> 
         a_parts.append(est)
         b_parts.append(constant)
         cell.n_items = sum(sample.n_items((t,)) for t in tasks)
-        fill(cell, Contrast(members(est, r.models_a, a_best, "mean of A"), ((b_name, Estimate(constant)),)),
+        cell.values += measured_rows(ctx, "A", {m: est[m] for m in r.models_a}, tasks, cell.n_items)
+        fill(cell, Contrast(members(est, r.models_a, a_best, "mean of A"), ((b_name, constant),)),
              test.relation, test.margin, ctx.n_min)  # fmt: skip
     headline = None
     if len(a_parts) == len(cells):
         macro = {m: mean_of([e[m] for e in a_parts]) for m in r.models_a}
-        b_mean = Estimate(float(np.mean(b_parts)))
+        b_mean = mean_of(b_parts)
         headline = Contrast(members(macro, r.models_a, a_best, "mean of A"), ((b_name, b_mean),))
     label = f"mean over {len(cells)} task(s) with a published value"
-    return _decide(cells, test.quantifier, headline, test.relation, test.margin, label, ctx, MIXED,
-                   METRIC_UNITS["accuracy"])  # fmt: skip
+    out = _decide(cells, test.quantifier, headline, test.relation, test.margin, label, ctx, MIXED,
+                  METRIC_UNITS["accuracy"])  # fmt: skip
+    out.picks = picks
+    if why:
+        out.reason += f"; best of B: {why}"
+    protocol_weakened(out, test.relation, test.margin, PROTOCOL_TOLERANCE)
+    return out
 
 
 def gap_roles(test: ReproductionGapTest, ctx: Context) -> Roles:
     (target,) = resolve_models(test.model, ctx.catalog)
-    baseline = [m for m in resolve_models(test.baseline, ctx.catalog) if m != target]
+    baseline = ctx.available([m for m in resolve_models(test.baseline, ctx.catalog) if m != target])
     return Roles([target], baseline, [t.id for t in resolve_tasks(test.tasks, ctx.catalog)])
 
 
@@ -161,8 +189,8 @@ def assess_gap(test: ReproductionGapTest, ctx: Context, sample: ClaimSample) -> 
             cell.status, cell.missing_runs = "missing", _missing(sample, models, tasks)
             continue
         est = _unit_estimates(ctx, sample, models, tasks)
-        gap_t = est[target].shifted(-own.score)
-        gap_b = mean_of([est[m].shifted(-v.score) for m, v in base])
+        gap_t = est[target] - (ctx.estimate(own) or Estimate(own.score))
+        gap_b = mean_of([est[m] - (ctx.estimate(v) or Estimate(v.score)) for m, v in base])
         target_gaps.append(gap_t)
         base_gaps.append(gap_b)
         cell.n_items = sum(sample.n_items((t,)) for t in tasks)
@@ -178,7 +206,8 @@ def assess_gap(test: ReproductionGapTest, ctx: Context, sample: ClaimSample) -> 
 
 def transfer_roles(test: TransferTest, ctx: Context) -> Roles:
     tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
-    return Roles(resolve_models(test.a, ctx.catalog), resolve_models(test.b, ctx.catalog), tasks)
+    return Roles(ctx.available(resolve_models(test.a, ctx.catalog)), ctx.available(resolve_models(test.b, ctx.catalog)),
+                 tasks)
 
 
 def parallel_groups(test: TransferTest, ctx: Context, tasks: list[str]) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -5,12 +5,13 @@ Every testable claim gets up to two *assessments*, shown side by side:
 - `measured`: the harness's own runs (side B may be a published constant, e.g. a closed model:
   basis `measured vs published`); verdict supported | refuted | inconclusive | not_run;
 - `published`: the same test with the same margins on published values only (model cards,
-  papers; `configs/references.csv`), wherever they cover its cells: basis `published-only`,
-  no interval and no p-value (none is published), the protocol-match flags carried through;
-  verdict supported | refuted | inconclusive | not_covered.
+  papers; `configs/references.csv`), wherever they cover its cells: basis `published
+  (indicative)`, each value aggregate evidence with a binomial interval from its n items
+  (`harness.claims.aggregate`), the protocol-match flags carried through; verdict supported |
+  refuted | inconclusive | not_covered.
 
 The headline `Verdict.verdict` is the measured verdict when the harness has measured evidence
-(supported, refuted or inconclusive); otherwise the published verdict, labelled published-only;
+(supported, refuted or inconclusive); otherwise the published verdict, labelled published (indicative);
 otherwise not_run. Claims no run can test are `untestable` or `deferred`.
 
 Cells and quantifiers (paired tests; alpha = 0.05, each direction one-sided at 2.5%):
@@ -41,7 +42,23 @@ SUPPORTED, REFUTED, INCONCLUSIVE, NOT_RUN, NOT_COVERED, UNTESTABLE, DEFERRED = (
 )  # fmt: skip
 VERDICTS = (SUPPORTED, REFUTED, INCONCLUSIVE, NOT_RUN, UNTESTABLE, DEFERRED)  # headline verdicts
 DECIDED = (SUPPORTED, REFUTED, INCONCLUSIVE)  # an assessment that says something
-MEASURED, MIXED, PUBLISHED = "measured", "measured vs published", "published-only"
+MEASURED, MIXED, PUBLISHED = "measured", "measured vs published", "published (indicative)"
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """One value a cell used, with where it comes from (a row of results/claims_cells.csv)."""
+
+    side: str  # A | B
+    model: str
+    task: str  # a task id, or a group id for a group published as one average
+    value: float  # points (the model's score on the task)
+    n: int | None  # items behind it
+    kind: str  # measured | published
+    source: str  # published: document | table/section; measured: the run key
+    setting: str  # published: as printed (shots, CoT, ...); measured: "harness"
+    date: str  # published: the document's date; measured: "" (the run's record has it)
+    protocol_match: str  # published: yes | unknown | no; measured: yes
 
 
 @dataclass
@@ -67,13 +84,14 @@ class Cell:
     point_decision: str | None = None  # published-only cells: support | refute | None (a tie)
     missing_runs: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""  # e.g. "best of the 3 of 12 models with a published value"
+    values: list[CellValue] = field(default_factory=list)  # every value used, with its provenance
 
 
 @dataclass
 class Assessment:
     """One body of evidence for a claim (measured or published) and what it says."""
 
-    basis: str  # measured | measured vs published | published-only
+    basis: str  # measured | measured vs published | published (indicative)
     verdict: str
     reason: str = ""
     headline: str = ""  # the headline cell: "mean over 6 tasks", "gsm8k", "rank on the mean over 4 tasks"
@@ -87,6 +105,7 @@ class Assessment:
     cells: list[Cell] = field(default_factory=list)
     protocol_match: str | None = None  # published values used: yes | unknown | no (the least matching)
     coverage: str = ""  # published: "3 of 6 cells have published values"
+    picks: dict[str, str] = field(default_factory=dict)  # best-of side (A | B) → the member that stands for it
 
     @property
     def p_direction(self) -> str | None:
@@ -131,6 +150,9 @@ class Verdict:
     commands: list[str] = field(default_factory=list)  # `harness run` lines that make them
     evidence_problems: list[str] = field(default_factory=list)  # failed/unfinished runs of its cells
     selection_notes: list[str] = field(default_factory=list)  # limited, stale, passed-over runs; mixed items
+    dates: str = ""  # which date rule applied, and the models it left out
+    same_as: str | None = None  # another claim testing the identical cells: its verdict is this one's
+    also_claimed_by: list[str] = field(default_factory=list)  # claims merged into this verdict (same cells)
 
     @property
     def headline_assessment(self) -> Assessment | None:
@@ -252,6 +274,19 @@ def decide_all(cells: list[Cell], n_min: int) -> Decision:
         return _from_cell(cells[weakest], p_support, adjusted[worst], SUPPORTED, reason)
     reason = "not every cell decides" + _too_few_note(cells, n_min)
     return _from_cell(cells[weakest], p_support, adjusted[worst], INCONCLUSIVE, reason)
+
+
+def protocol_weakened(a: Assessment, relation: str, margin: float, tolerance: float) -> None:
+    """A decided verdict resting on values whose protocol does not match (`no`) becomes inconclusive when
+    its estimate lies within `tolerance` of the bound it was decided against (points)."""
+    if a.protocol_match != "no" or a.verdict not in (SUPPORTED, REFUTED) or a.estimate is None:
+        return
+    bounds = {"greater": [margin], "less": [-margin], "at_least": [-margin], "within": [-margin, margin]}
+    distance = min(abs(a.estimate - b) for b in bounds.get(relation, [margin]))
+    if distance <= tolerance:
+        a.reason += (f"; was {a.verdict}, but a protocol that does not match ours moves scores by up to "
+                     f"{tolerance:g} points and the estimate is {distance:.2f} from the bound")
+        a.verdict = INCONCLUSIVE
 
 
 def verdict_from_p(p_support: float, p_refute: float) -> str:

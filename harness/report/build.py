@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.report import claims_view as cv
-from harness.report.data import CellRow, attach_references, collect_cells, default_references
+from harness.report.data import (
+    CellRow,
+    attach_references,
+    best_references,
+    collect_cells,
+    default_references,
+    score_book,
+)
 from harness.report.figures import Figure, FigureWriter
 from harness.report.jobs import executor
 from harness.report.render import code_version, page_data, render_report, safe_json, write_samples_page
@@ -142,7 +149,7 @@ def _section_figures(rows: list[CellRow], writer: FigureWriter, tolerance: float
         out["heatmaps"].append((h, writer.save(heatmap_figure(h), f"heatmap-{h.group}", f"{h.title} by language", alt)))
     rel = relative_figure(maps)
     out["relative"] = rel and writer.save(rel, "multilingual-relative", "Non-English relative to English",
-                                          "dot plot of non-English over English accuracy per model")
+                                          "non-English minus English accuracy per model, with 95% intervals")
     reasoning = reasoning_rows(rows)
     groups = variant_groups(rows)
     fig = reasoning_figure(reasoning, groups, "tokens")
@@ -229,7 +236,8 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
     reader = Results(results_dir, catalog)
     selections = reader.selections()
     rows = collect_cells(reader)
-    attach_references(rows, default_references(catalog))
+    references = best_references(default_references(catalog))
+    attach_references(rows, references)
     refs, inline, cell_budget = plan_samples(selections, inline_max_samples=opts.inline_max_samples,
                                              text_budget=opts.text_budget)  # fmt: skip
     writer = FigureWriter(out, f"{files_dir.name}/figures")
@@ -258,7 +266,8 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
         if claims_job is not None:
             verdicts = claims_job.result()
         articles = None if verdicts is None else cv.claims_view(verdicts[0], verdicts[1], catalog, gpu=opts.gpu,
-                                                                gpus_per_node=opts.gpus_per_node)  # fmt: skip
+                                                                gpus_per_node=opts.gpus_per_node,
+                                                                scores=score_book(rows, references))  # fmt: skip
         claims_note = "" if articles is not None else NO_LEDGER
         lap("claims (wait)")
         figs["forest"] = _forest_figures(articles, writer)
@@ -271,12 +280,14 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
     problems = describe_problems(reader.problems, limit=200)
     n = {"models": len({r.model for r in rows}), "tasks": len({r.task for r in rows}), "cells": len(rows),
          "samples": samples.n_samples, "claims": sum(len(a.claims) for a in articles or []),
-         "synthetic": sum(r.synthetic for r in rows)}  # fmt: skip
+         "synthetic": sum(r.synthetic for r in rows), "dry": sum(r.dry for r in rows),
+         "imported": sum(r.imported for r in rows)}  # fmt: skip
     context = {
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "results_dir": str(results_dir),
         "version": __version__, "n": n, "articles": articles, "claims_note": claims_note, "gpu": opts.gpu,
         "verdicts": [v for v in cv.VERDICT_ORDER if any(a.counts.get(v) for a in articles or [])],
-        "problems": problems, "samples": samples, "samples_dir": f"{files_dir.name}/samples",
+        "dry_cells": [(r.model, r.task) for r in rows if r.dry], "problems": problems, "samples": samples,
+        "samples_dir": f"{files_dir.name}/samples",
         "sample_texts_left_out": samples.texts_left_out, "cell_text_kib": samples.cell_text_budget // 1024,
         "inline_samples": [(t.task, t.blob) for t in samples.tasks.values() if t.blob],
         "data_json": safe_json(page_data(rows, samples, [h for h, _ in figs["heatmaps"]])), **figs,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.records import MetricRecord, RunManifest
-from harness.report.claims_view import size_class
+from harness.report.claims_view import DRY_SOURCE, Score, ScoreBook, size_class
 
 if TYPE_CHECKING:
     from harness.config import Catalog
@@ -66,6 +66,9 @@ class CellRow:
     provenance: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     synthetic: bool = False  # `run_settings.synthetic`: test data, not a measurement
+    dry: bool = False  # `backend: fake`: a dry run of the pipeline, not a measurement
+    chance: float = 0.0  # the score of guessing: 1 / options for multiple choice, 0 otherwise
+    imported: bool = False  # `harness import`: generated elsewhere (the source's protocol), graded here
     reference_score: float | None = None
     reference_source: str = ""
     reference_protocol_match: str = ""
@@ -102,6 +105,16 @@ def _variant(spec: dict[str, Any], model: str) -> Variant:
                    reasoning.get("effort"))
 
 
+ASSUMED_CHOICES = 4  # multiple-choice tasks whose spec does not say how many options (the usual count)
+
+
+def chance_of(task_spec: dict[str, Any]) -> float:
+    """The accuracy of a uniform guess: 1 / options for multiple-choice tasks, 0 for open answers."""
+    if task_spec.get("answer_type") not in ("choice_letter", "likelihood_choice"):
+        return 0.0
+    return 1.0 / int(task_spec.get("choices") or ASSUMED_CHOICES)
+
+
 def _primary(metrics: list[MetricRecord]) -> MetricRecord:
     for name in PRIMARY_METRICS:
         for m in metrics:
@@ -110,17 +123,42 @@ def _primary(metrics: list[MetricRecord]) -> MetricRecord:
     return metrics[0]
 
 
+def is_dry(manifest: RunManifest) -> bool:
+    """A `backend: fake` run (the store's `RunInfo.dry`): it exercises the pipeline, measures nothing."""
+    return (manifest.run_settings.get("backend") or manifest.model_spec.get("backend")) == "fake"
+
+
 def provenance_of(manifest: RunManifest) -> dict[str, Any]:
-    """What a reader needs to say where a number came from."""
+    """What a reader needs to say where a number came from. A dry run used no inference package
+    (whatever was installed when it ran) and no device, so it names neither."""
+    dry = is_dry(manifest)
     return {
         "run_key": manifest.run_key, "model_revision": manifest.model_revision,
         "weights_hash": manifest.weights_hash, "data_files": dict(manifest.data_files),
-        "packages": dict(manifest.packages), "device": manifest.device, "git_commit": manifest.git_commit,
+        "packages": {} if dry else dict(manifest.packages),
+        "device": "fake backend (no model)" if dry else manifest.device, "git_commit": manifest.git_commit,
         "harness_version": manifest.harness_version, "backend": manifest.run_settings.get("backend"),
         "limit": manifest.run_settings.get("limit"), "seeds": dict(manifest.seeds),
         "started_at": manifest.started_at, "finished_at": manifest.finished_at, "wall_s": manifest.wall_s,
         "n_requests": manifest.n_requests,
     }  # fmt: skip
+
+
+def wilson(score: float, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson 95% interval of a proportion: never of zero width, also at 0 or 1."""
+    if n <= 0:
+        return score, score
+    centre = (score + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((score * (1 - score) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _interval(metric: MetricRecord) -> tuple[float, float]:
+    """The metric's bootstrap interval, unless it has zero width (every item scored alike, e.g. all
+    wrong): a bootstrap cannot show uncertainty then, so the Wilson interval stands in."""
+    if metric.ci_high > metric.ci_low or metric.n <= 0 or not 0.0 <= metric.score <= 1.0:
+        return metric.ci_low, metric.ci_high
+    return wilson(metric.score, metric.n)
 
 
 def _row(selection: Selection, metrics: list[MetricRecord]) -> CellRow:
@@ -133,14 +171,15 @@ def _row(selection: Selection, metrics: list[MetricRecord]) -> CellRow:
         model=run.model, task=run.task, family=str(m.get("family") or "?"), kind=str(m.get("kind") or "?"),
         params_b=params, active_params_b=m.get("active_params_b"), size=size_class(params),
         suite=str(t.get("suite") or "?"), group=str(t.get("group") or run.task), language=str(t.get("language") or "?"),
-        metric=primary.metric, score=primary.score, ci_low=primary.ci_low, ci_high=primary.ci_high,
+        metric=primary.metric, score=primary.score, ci_low=_interval(primary)[0], ci_high=_interval(primary)[1],
         stderr=primary.stderr, n=primary.n, n_samples=primary.n_samples, n_truncated=primary.n_truncated,
         n_ungradable=primary.n_ungradable, mean_output_tokens=primary.mean_output_tokens,
         other_metrics={x.metric: x.score for x in metrics if x is not primary},
         run_key=run.run_key, limit=run.limit, device=manifest.device,
         gpu_seconds_per_item=_gpu_seconds(manifest, primary.n), variant=_variant(m, run.model),
         provenance=provenance_of(manifest), notes=list(selection.notes),
-        synthetic=bool(manifest.run_settings.get("synthetic")),
+        synthetic=bool(manifest.run_settings.get("synthetic")), dry=run.dry, chance=chance_of(t),
+        imported=run.imported,
     )  # fmt: skip
 
 
@@ -154,10 +193,11 @@ def collect_cells(reader: Results) -> list[CellRow]:
     return rows
 
 
-def attach_references(rows: list[CellRow], references: Path | None) -> None:
-    """Fill each row's published reference (the leaderboard's join: protocol match yes > unknown > no)."""
-    if not rows or references is None or not references.is_file():
-        return
+def best_references(references: Path | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The published reference per (model, task) (the leaderboard's join: protocol match yes >
+    unknown > no, then file order); {} without a references file."""
+    if references is None or not references.is_file():
+        return {}
     from harness.references import PROTOCOL_MATCHES, load_references
 
     refs = load_references(references)
@@ -168,6 +208,14 @@ def attach_references(rows: list[CellRow], references: Path | None) -> None:
         rank = (order.get(str(ref["protocol_match"]), 3), i)
         if key not in best or rank < best[key]["_rank"]:
             best[key] = {**ref, "_rank": rank}
+    return best
+
+
+def attach_references(rows: list[CellRow], references: Path | dict[tuple[str, str], dict[str, Any]] | None) -> None:
+    """Fill each row's published reference (`best_references`)."""
+    if not rows:
+        return
+    best = references if isinstance(references, dict) else best_references(references)
     for row in rows:
         ref = best.get((row.model, row.task))
         if ref is not None:
@@ -175,6 +223,17 @@ def attach_references(rows: list[CellRow], references: Path | None) -> None:
             row.reference_source = str(ref["source"])
             row.reference_protocol_match = str(ref["protocol_match"])
             row.reference_setting = str(ref["setting"])
+
+
+def score_book(rows: list[CellRow], references: dict[tuple[str, str], dict[str, Any]]) -> ScoreBook:
+    """Measured (these rows) and published (every reference) scores in percent, for the claim cards."""
+    measured = {(r.model, r.task): Score(100.0 * r.score, r.n, str(r.provenance.get("finished_at") or "")[:10],
+                                         f"{DRY_SOURCE} (backend: fake)" if r.dry else f"run {r.run_key}")
+                for r in rows}  # fmt: skip
+    published = {key: Score(float(ref["score"]), None, str(ref.get("date") or ref.get("published") or ""),
+                            str(ref["source"]), str(ref["setting"]), str(ref["protocol_match"]))
+                 for key, ref in references.items()}  # fmt: skip
+    return ScoreBook(measured, published)
 
 
 def default_references(catalog: Catalog | None) -> Path | None:

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-# Okabe–Ito, readable by colour-blind readers, then greys.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-           "#999999", "#6A3D9A", "#B15928", "#1B9E77")
+# Okabe–Ito (Okabe & Ito 2008), told apart by readers with any common colour-vision deficiency. It has
+# eight colours; more categories (nine model families and up) also change the marker, so that no two
+# categories share a colour and a marker (`styles_for`), rather than adding colours that collapse
+# into one another under deuteranopia.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 STYLE = {
     "font.size": 8.5, "axes.titlesize": 9.5, "axes.labelsize": 8.5, "axes.spines.top": False,
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.25, "legend.frameon": False,
@@ -81,8 +84,15 @@ def pyplot() -> Any:
 
 
 def colors_for(keys: list[str]) -> dict[str, str]:
-    """A stable colour per key (sorted), cycling the palette."""
+    """A stable colour per key (sorted), cycling the palette (pair it with `styles_for`'s markers)."""
     return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(sorted(set(keys)))}
+
+
+def styles_for(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """A stable (colour, marker) per key (sorted): the palette's colours with one marker for the
+    first eight keys, the next marker for the next eight, so no two keys look alike."""
+    return {k: (PALETTE[i % len(PALETTE)], MARKERS[(i // len(PALETTE)) % len(MARKERS)])
+            for i, k in enumerate(sorted(set(keys)))}  # fmt: skip
 
 
 def plain_log_axis(ax: Axes) -> None:

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from harness.report.data import CellRow
-from harness.report.figures import PALETTE, annotate_heat, colors_for, plain_log_axis, pyplot
+from harness.report.figures import MARKERS, PALETTE, annotate_heat, plain_log_axis, pyplot, styles_for
 from harness.report.views import Heatmap, Reproduction, VariantGroup
 
 MAX_PANELS = 9
@@ -38,22 +38,27 @@ def heatmap_figure(h: Heatmap) -> Any:
 
 
 def relative_figure(heatmaps: list[Heatmap]) -> Any:
-    """Per model, mean non-English accuracy as a share of English accuracy, per benchmark."""
-    usable = [h for h in heatmaps if any(v is not None for v in h.relative.values())]
+    """Per model and benchmark, mean non-English accuracy minus English accuracy (points) with its
+    95% interval: a difference, unlike a ratio, stays finite and readable when English is near chance."""
+    usable = [h for h in heatmaps if h.difference]
     if not usable:
         return None
     plt = pyplot()
-    models = sorted({m for h in usable for m, v in h.relative.items() if v is not None})
-    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.24 * len(models)))
+    models = sorted({m for h in usable for m in h.difference})
+    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.24 * len(models)))
     for k, h in enumerate(usable):
-        points = [(100 * v, models.index(m)) for m, v in h.relative.items() if v is not None]
-        ax.scatter([p[0] for p in points], [p[1] + (k - (len(usable) - 1) / 2) * 0.15 for p in points],
-                   s=22, color=PALETTE[k], label=h.title, zorder=3)  # fmt: skip
-    ax.axvline(100, color="#555555", lw=1, ls="--")
+        names = sorted(h.difference)
+        ys = [models.index(m) + (k - (len(usable) - 1) / 2) * 0.15 for m in names]
+        xs = [100 * h.difference[m][0] for m in names]
+        err = [[100 * (h.difference[m][0] - h.difference[m][1]) for m in names],
+               [100 * (h.difference[m][2] - h.difference[m][0]) for m in names]]
+        ax.errorbar(xs, ys, xerr=err, fmt=MARKERS[k % len(MARKERS)], ms=4, color=PALETTE[k % len(PALETTE)],
+                    elinewidth=0.8, capsize=0, label=h.title, zorder=3)  # fmt: skip
+    ax.axvline(0, color="#555555", lw=1, ls="--")
     ax.set_yticks(range(len(models)), models)
-    ax.set_xlabel("mean non-English accuracy / English accuracy (%)")
+    ax.set_xlabel("non-English − English accuracy (points), 95% interval; 0 = as good as English")
     ax.set_title("Non-English relative to English, per model")
-    fig.legend(loc="outside upper center", ncol=len(usable))
+    fig.legend(loc="outside upper center", ncol=min(len(usable), 4))
     ax.invert_yaxis()
     return fig
 
@@ -76,7 +81,8 @@ def reasoning_figure(rows: list[CellRow], groups: list[VariantGroup], x: str = "
     plt = pyplot()
     n_rows, n_cols = _panel_grid(len(tasks))
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.6 * n_cols, 3.0 * n_rows), squeeze=False)
-    colors = colors_for([r.family for r in rows])
+    styles = styles_for([r.family for r in rows])
+    colors = {f: c for f, (c, _) in styles.items()}
     for ax, task in zip(axes.flat, tasks, strict=False):
         mine = {r.model: r for r in rows if r.task == task}
         for g in groups:
@@ -88,7 +94,8 @@ def reasoning_figure(rows: list[CellRow], groups: list[VariantGroup], x: str = "
             pts = [r for r in mine.values() if r.family == family]
             ax.errorbar([xval(r) or 0.0 for r in pts], [100 * r.score for r in pts],
                         yerr=[[100 * (r.score - r.ci_low) for r in pts], [100 * (r.ci_high - r.score) for r in pts]],
-                        fmt="o", ms=4, color=colors[family], elinewidth=0.8, capsize=0, zorder=3)  # fmt: skip
+                        fmt=styles[family][1], ms=4, color=colors[family], elinewidth=0.8, capsize=0,
+                        zorder=3)  # fmt: skip
         for r in mine.values():
             v = xval(r) or 0.0
             label = r.variant.effort[0].upper() if r.variant.effort else ""
@@ -103,7 +110,7 @@ def reasoning_figure(rows: list[CellRow], groups: list[VariantGroup], x: str = "
         ax.set_ylabel("accuracy (%)")
     for ax in list(axes.flat)[len(tasks):]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=f) for f, c in colors.items()]
+    handles = [plt.Line2D([], [], marker=mk, ls="", color=c, label=f) for f, (c, mk) in styles.items()]
     handles += [plt.Line2D([], [], ls="--", color="#444444", label="thinking off → on"),
                 plt.Line2D([], [], ls="-", color="#444444", label="effort low → high")]  # fmt: skip
     fig.legend(handles=handles, loc="outside upper center", ncol=min(len(handles), 6))

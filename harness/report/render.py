@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.data import CellRow
+from harness.report.ranking import rankings
 from harness.report.samples import SamplesIndex
 from harness.report.views import Heatmap
 from harness.store import atomic_write_text
@@ -24,7 +25,7 @@ CELL_COLUMNS = (
     "model", "task", "suite", "group", "language", "family", "kind", "size", "params_b", "metric", "score", "ci_low",
     "ci_high", "n", "n_samples", "trunc_rate", "n_ungradable", "tokens", "ref_score", "ref_match", "ref_source",
     "ref_setting", "delta", "limit", "run_key", "notes", "other_metrics", "revision", "weights_hash", "data_files",
-    "env", "finished_at", "gpu_s",
+    "env", "finished_at", "gpu_s", "dry",
 )  # fmt: skip
 
 
@@ -87,15 +88,22 @@ def page_data(rows: list[CellRow], samples: SamplesIndex, heatmaps: list[Heatmap
             _r(r.mean_output_tokens, 1), r.reference_score, r.reference_protocol_match or None, r.reference_source,
             r.reference_setting, _r(r.delta_vs_reference, 3), r.limit, r.run_key, r.notes,
             {k: _r(v) for k, v in r.other_metrics.items()}, p["model_revision"], p["weights_hash"], p["data_files"],
-            env_ids[key], p["finished_at"], _r(r.gpu_seconds_per_item, 3),
+            env_ids[key], p["finished_at"], _r(r.gpu_seconds_per_item, 3), r.dry,
         ])  # fmt: skip
     return {
         "cells": {"columns": list(CELL_COLUMNS), "rows": table},
         "envs": envs,
         "samples": {t.task: {"counts": t.counts, "page": t.page} for t in samples.tasks.values()},
+        "rankings": [{"suite": k.suite, "tasks": k.tasks, "chance": [k.chance[t] for t in k.tasks],
+                      "languages": k.languages,
+                      "models": [[a.model, a.family, a.size, _r(a.score, 4), _r(a.ci_low, 4), _r(a.ci_high, 4),
+                                  a.covered, [_r(a.tasks.get(t), 4) for t in k.tasks],
+                                  [_r(a.languages.get(lang), 4) for lang in k.languages], a.dry]
+                                 for a in k.models]} for k in rankings(rows)],
         "heat": [{"group": h.group, "title": h.title, "models": h.models, "languages": h.languages,
                   "scores": [[_r(v, 4) for v in row] for row in h.scores], "cells": h.cells,
-                  "relative": {m: _r(v, 4) for m, v in h.relative.items()}} for h in heatmaps],
+                  "relative": {m: _r(v, 4) for m, v in h.relative.items()},
+                  "difference": {m: [_r(x, 4) for x in v] for m, v in h.difference.items()}} for h in heatmaps],
     }  # fmt: skip
 
 

@@ -8,9 +8,10 @@ decoded in the browser only when someone opens that task (`DecompressionStream`)
 Texts (prompt, raw response, and where its reasoning ends, folded in the viewer) are included up to
 a budget, so the report stays small whatever the results hold (reasoning traces run to 100 KB a
 sample): `text_budget` bytes over the whole report, split evenly over the cells (at least
-`MIN_CELL_TEXT` each); within a cell, samples that are not correct come first, then correct ones,
-each in item order. A sample over the budget is still listed, with a pointer to its record.
-Prompts are stored once per prompt hash.
+`MIN_CELL_TEXT` each). Within a cell every sample first gets the end of its output (where the
+answer is), then whole texts go to samples that are not correct first, then to correct ones (see
+`_plan_texts`). A sample over the budget is still listed, with a pointer to its record. Prompts are
+stored once per prompt hash. Multiple-choice samples carry their per-option log-likelihoods.
 
 Small payloads are inlined into `report.html`; otherwise each task gets its own self-contained page
 under `<report>/samples/<task>.html`, linked from the report.
@@ -22,6 +23,7 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,8 @@ INLINE_MAX_SAMPLES = 50_000
 INLINE_MAX_BYTES = 8 * 2**20
 TEXT_BUDGET = 192 * 2**20  # prompt + response characters over the whole report
 MIN_CELL_TEXT = 24 * 2**10
+MIN_TAIL, MAX_TAIL = 80, 400  # characters of an output's end that every sample gets, budget permitting
+FULL = -1  # `_plan_texts`: the prompt and the whole response
 STATUSES = ("correct", "wrong", "truncated", "ungradable", "error")
 Counts = dict[str, dict[str, int]]  # model -> status -> samples
 Reader = Callable[[str], list[SampleRecord]]  # run key -> its samples, validated by the store
@@ -106,46 +110,73 @@ def reasoning_prefix(response: str, fmt: str, think_in_prompt: bool) -> int:
     return max(at, 0)
 
 
-def _with_text(samples: list[SampleRecord], budget: int) -> set[int]:
-    """Indices of the samples whose texts fit the cell's budget: not-correct ones first."""
+def _plan_texts(samples: list[SampleRecord], budget: int, seen: set[str]) -> dict[int, int]:
+    """How much of each sample's text fits the cell's budget: index → characters of its response
+    kept from the end (`FULL` for the prompt and the whole response).
+
+    First every sample, not-correct ones first, gets the end of its output, where the answer is (an
+    even share of half the budget, `MIN_TAIL`..`MAX_TAIL` characters, while half the budget lasts),
+    so correct samples are not left blank; then, in the same order, whole texts while the budget
+    lasts. A prompt counts once per task (`seen`: prompt hashes already paid for), since the payload
+    stores each prompt once."""
     order = sorted(range(len(samples)), key=lambda i: samples[i].correct and samples[i].error is None)
-    keep: set[int] = set()
+    tail = max(MIN_TAIL, min(MAX_TAIL, budget // (2 * max(len(samples), 1))))
+    keep: dict[int, int] = {}
     used = 0
-    for i in order:
-        size = len(samples[i].prompt) + len(samples[i].response)
-        if used + size > budget and keep:
+    for i in order:  # at most half the budget, so whole texts of the wrong ones still fit
+        size = min(len(samples[i].response), tail)
+        if used + size > budget // 2:
             break
-        keep.add(i)
+        keep[i] = size
         used += size
+    for i in order:
+        s = samples[i]
+        key = s.prompt_hash or ""
+        extra = len(s.response) - keep.get(i, 0) + (0 if key in seen else len(s.prompt))
+        if used + extra > budget:
+            if used + MIN_TAIL > budget:
+                break
+            continue  # a long one; shorter ones later in the order may still fit
+        keep[i] = FULL
+        seen.add(key)
+        used += extra
     return keep
 
 
 def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
                 cell_budget: int) -> tuple[bytes, Counts, int]:
     """gzip(JSON) of a task's samples over its runs, the status counts per model, and how many
-    samples were listed without their texts.
+    samples were listed without their whole texts.
 
     Per model the samples are stored column by column (cheap to build and to encode for millions of
-    samples); `texts` maps a sample's position to [prompt hash, response, reasoning prefix length].
-    `rows(payload, model)` turns them back into one row per sample, as the viewer does."""
+    samples); `texts` maps a sample's position to [prompt hash, response, reasoning prefix length],
+    or to [None, the end of the response, 0, characters left out] when only the end fits; `ll` holds
+    multiple-choice log-likelihoods per option (None for generated answers). `rows(payload, model)`
+    turns them back into one row per sample, as the viewer does."""
     prompts: dict[str, str] = {}
     models: dict[str, Any] = {}
     counts: Counts = {}
     left_out = 0
+    seen: set[str] = set()
     for ref, samples in runs:
         status = [status_of(s) for s in samples]
         texts: dict[int, list[Any]] = {}
-        for i in sorted(_with_text(samples, cell_budget)):
+        for i, kept in sorted(_plan_texts(samples, cell_budget, seen).items()):
             s = samples[i]
+            if kept != FULL:
+                texts[i] = [None, s.response[len(s.response) - kept:], 0, len(s.response) - kept]
+                continue
             key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
             prompts.setdefault(key, s.prompt)
             texts[i] = [key, s.response, reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
-        left_out += len(samples) - len(texts)
+        left_out += sum(1 for i in range(len(samples)) if i not in texts or texts[i][0] is None)
+        has_ll = any(s.choice_logprobs for s in samples)
         models[ref.model] = {
             "run_key": ref.run_key, "doc": [s.doc_id for s in samples], "idx": [s.sample_idx for s in samples],
             "extracted": [s.extracted for s in samples], "gold": [s.gold for s in samples], "status": status,
             "finish": [s.finish_reason for s in samples], "tokens": [s.output_tokens for s in samples],
             "error": [s.error for s in samples], "texts": texts, "span": [s.answer_span for s in samples],
+            "ll": [_logprobs(s.choice_logprobs) for s in samples] if has_ll else None,
         }  # fmt: skip
         counts[ref.model] = {k: status.count(k) for k in STATUSES}
     payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
@@ -153,14 +184,27 @@ def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
     return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts, left_out
 
 
+def _logprobs(values: list[float] | None) -> list[float | None] | None:
+    """Log-likelihoods for JSON: rounded, minus infinity as None (the record's own convention)."""
+    if not values:
+        return None
+    return [round(v, 3) if math.isfinite(v) else None for v in values]
+
+
 def rows(payload: dict[str, Any], model: str) -> list[list[Any]]:
     """One model's samples as rows: doc_id, sample_idx, prompt hash, response, reasoning prefix length,
-    extracted, gold, status, finish reason, output tokens, error (texts None when left out), and where
-    in the response the grader found the answer ([start, end) or None)."""
+    extracted, gold, status, finish reason, output tokens, error, characters of the response left
+    out, log-likelihoods (prompt hash None when only the response's end is kept; texts None when
+    none fits), and where in the response the grader found the answer ([start, end) or None)."""
     m = payload["models"][model]
-    return [[m["doc"][i], m["idx"][i], *m["texts"].get(str(i), [None, None, 0]), m["extracted"][i], m["gold"][i],
-             m["status"][i], m["finish"][i], m["tokens"][i], m["error"][i],
-             m["span"][i]] for i in range(len(m["doc"]))]
+    out = []
+    for i in range(len(m["doc"])):
+        text = m["texts"].get(str(i), [None, None, 0])
+        out.append([m["doc"][i], m["idx"][i], *text[:3], m["extracted"][i], m["gold"][i], m["status"][i],
+                    m["finish"][i], m["tokens"][i], m["error"][i], text[3] if len(text) > 3 else 0,
+                    m["ll"][i] if m.get("ll") else None,
+                    m["span"][i] if m.get("span") else None])  # fmt: skip
+    return out
 
 
 def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[RunRef]]:

@@ -3,8 +3,9 @@ numbers. Plain data, no plotting (see `harness.report.figures`)."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import mean
 
 from harness.report.data import CellRow
@@ -13,6 +14,18 @@ MULTILINGUAL_GROUPS = ("mgsm", "global_mmlu", "belebele", "xcopa")
 GROUP_TITLES = {"mgsm": "MGSM", "global_mmlu": "Global-MMLU", "belebele": "Belebele", "xcopa": "XCOPA"}
 EFFORT_ORDER = ("low", "medium", "high")
 DEFAULT_TOLERANCE = 5.0  # points: |measured − published| within this reproduces the number
+NEAR_CHANCE = 0.05  # an English score within this of chance makes a ratio to it meaningless
+Z95 = 1.959964
+
+
+def _difference(english: CellRow, others: list[CellRow]) -> tuple[float, float, float]:
+    """Mean non-English − English with a 95% interval (independent item sets; se from each 95% CI)."""
+    se = [(r.ci_high - r.ci_low) / (2 * Z95) for r in others]
+    se_mean = math.sqrt(sum(x * x for x in se)) / len(others)
+    se_en = (english.ci_high - english.ci_low) / (2 * Z95)
+    diff = mean(r.score for r in others) - english.score
+    half = Z95 * math.sqrt(se_mean**2 + se_en**2)
+    return diff, diff - half, diff + half
 
 
 @dataclass(frozen=True)
@@ -25,7 +38,9 @@ class Heatmap:
     languages: list[str]
     scores: list[list[float | None]]
     cells: list[list[str | None]]  # task id behind each value, for drill-down
-    relative: dict[str, float | None]  # mean non-English score / English score, per model
+    relative: dict[str, float | None]  # mean non-English score / English score (None near chance)
+    # mean non-English − English score, with its 95% interval, per model: stays readable near chance
+    difference: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 def heatmaps(rows: list[CellRow]) -> list[Heatmap]:
@@ -44,11 +59,15 @@ def heatmaps(rows: list[CellRow]) -> list[Heatmap]:
         scores = [[by[(m, lang)].score if (m, lang) in by else None for lang in languages] for m in models]
         cells = [[by[(m, lang)].task if (m, lang) in by else None for lang in languages] for m in models]
         relative: dict[str, float | None] = {}
+        difference: dict[str, tuple[float, float, float]] = {}
         for m in models:
             english = by.get((m, "en"))
-            others = [by[(m, lang)].score for lang in languages if lang != "en" and (m, lang) in by]
-            relative[m] = mean(others) / english.score if english and english.score > 0 and others else None
-        out.append(Heatmap(group, GROUP_TITLES[group], models, languages, scores, cells, relative))
+            others = [by[(m, lang)] for lang in languages if lang != "en" and (m, lang) in by]
+            usable = english is not None and english.score > english.chance + NEAR_CHANCE
+            relative[m] = mean(r.score for r in others) / english.score if english and usable and others else None
+            if english is not None and others:
+                difference[m] = _difference(english, others)
+        out.append(Heatmap(group, GROUP_TITLES[group], models, languages, scores, cells, relative, difference))
     return out
 
 

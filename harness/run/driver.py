@@ -91,6 +91,9 @@ def _run_claimed(model: ModelSpec, backend: Backend, plan: TaskPlan, weights: Re
 
 def load_backend(model: ModelSpec, weights: ResolvedWeights, settings: EngineSettings) -> Backend:
     """The model's backend, loaded in this process (`harness.backends.registry`)."""
+    if not model.runnable:
+        raise InputError(f"model '{model.id}' is reference-only and can never be run",
+                         "import its outputs with `harness import` instead")
     return registry.load_backend(model, weights, settings)
 
 

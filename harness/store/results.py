@@ -11,9 +11,12 @@ used as evidence (`select`). It never hides what it found:
   `Problem` in `Results.problems`, and every choice made between several complete runs of one
   model × task is spelled out in `Selection.notes`; callers show both.
 
-Selection prefers, in order: runs whose model and task specs still match the catalogue (when one
-is given), full runs over `--limit` runs, more requests, then the latest `finished_at` (compared as
-times, not strings).
+Selection prefers, in order: measured runs over dry runs (`backend: fake`: no weights, its numbers
+are not measurements), runs whose model and task specs still match the catalogue (when one is
+given), full runs over `--limit` runs, more requests, then the latest `finished_at` (compared as
+times, not strings). A dry run is used only where no measured run exists, and then says so in its
+notes; a dry run passed over for a measured one is noted too. The leaderboard, the claims and the
+report all call `Results.selections()`, so they show the same runs from one folder.
 """
 
 from __future__ import annotations
@@ -81,11 +84,34 @@ class RunInfo:
         return int(value) if isinstance(value, int) else None
 
     @property
+    def dry(self) -> bool:
+        """A `backend: fake` run: a dry run of the pipeline, not a measurement of the model."""
+        backend = self.manifest.run_settings.get("backend") or self.manifest.model_spec.get("backend")
+        return backend == "fake"
+
+    @property
+    def imported(self) -> bool:
+        """Outputs generated elsewhere and graded here (`harness import`)."""
+        return self.manifest.run_settings.get("served_by") == "imported"
+
+    def protocol(self) -> str:
+        """An imported run's protocol as its source states it (prompt, shots, harness); '' for native runs."""
+        if not self.imported:
+            return ""
+        proto = self.manifest.run_settings.get("protocol") or {}
+        parts = [str(proto[k]) for k in ("harness", "prompt") if proto.get(k)]
+        if proto.get("shots") is not None and "shot" not in str(proto.get("prompt") or ""):
+            parts.append(f"{proto['shots']}-shot")
+        return ", ".join(parts) or "not stated"
+
+    @property
     def finished(self) -> dt.datetime | None:
         return parse_time(self.manifest.finished_at)
 
     def describe(self) -> str:
         size = f"--limit {self.limit}" if self.limit else "full"
+        if self.imported:
+            size = f"imported, {size}"
         when = self.manifest.finished_at or "unfinished"
         return f"run {self.run_key} ({size}, {self.manifest.n_requests} requests, finished {when})"
 
@@ -144,16 +170,30 @@ def _spec_matches(recorded: dict[str, Any], current: ModelSpec | TaskSpec) -> bo
     return same_answers(then, current)
 
 
-def _preference(run: RunInfo) -> tuple[int, int, int, dt.datetime]:
+def _preference(run: RunInfo) -> tuple[int, int, int, int, int, dt.datetime]:
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return (0 if run.matches_catalog is False else 1, 1 if run.limit is None else 0,
+    # A measured run before a dry one; a native run (the harness's own prompts) before imported outputs.
+    return (0 if run.dry else 1, 0 if run.matches_catalog is False else 1, 0 if run.imported else 1,
+            1 if run.limit is None else 0,
             run.manifest.n_requests, run.finished or oldest)
 
 
 def _notes(chosen: RunInfo, others: list[RunInfo]) -> tuple[str, ...]:
     notes = []
+    if chosen.dry:
+        notes.append(f"dry run: {chosen.describe()} used backend: fake (no model weights); "
+                     "its numbers are not measurements")
+    dry_others = [r for r in others if r.dry]
+    if dry_others and not chosen.dry:
+        notes.append(f"{len(dry_others)} dry run(s) (backend: fake) not used: a measured run exists")
+        others = [r for r in others if not r.dry]
     if chosen.limit is not None:
         notes.append(f"limited evidence: {chosen.describe()} covers only the first {chosen.limit} items")
+    if chosen.imported:
+        source = chosen.manifest.run_settings.get("source") or {}
+        notes.append(f"imported evidence: {chosen.describe()} was generated elsewhere and graded here "
+                     f"(from {Path(str(source.get('path', '?'))).name}; its protocol: {chosen.protocol()}; "
+                     "not the harness's prompts)")
     if chosen.matches_catalog is False:
         notes.append(f"stale evidence: {chosen.describe()} used a model or task spec that has changed since")
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)

@@ -465,3 +465,22 @@ def load_winogrande(task: TaskSpec, root: Path) -> TaskData:
                 raise _bad(f, f"item {i}: expected 2 context_options and gold 0/1")
             docs.append(winogrande_doc(r["context_options"], r["continuation"], r["gold"], str(i)))
     return TaskData(docs)
+
+
+# ---------------------------------------------------------------- items defined by imported outputs
+
+
+@register_loader("zeroeval_json")
+def load_zeroeval(task: TaskSpec, root: Path) -> TaskData:
+    """Items and gold from a ZeroEval result file (a JSON array with `id`, `problem`/`question`,
+    `answer`): MATH level 5 has no other release here; the outputs of one model carry all items."""
+    import json
+
+    files, _ = _files(task, root)
+    docs = []
+    for path in files:
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            gold = str(row["answer"]).strip()
+            docs.append(Doc(doc_id=str(row["id"]), question=str(row.get("problem") or row.get("question") or ""),
+                            gold=gold[2:] if gold.startswith("# ") else gold))
+    return TaskData(docs, fixed_pool("math500_jsonl") if task.answer_type == "math" else [])

@@ -24,10 +24,10 @@ def model(mid: str, *, family: str = "fam", country: str = "US", params_b: float
 
 
 def task(tid: str, *, suite: str = "reasoning", group: str | None = None, language: str = "en",
-         answer_type: str = "number") -> TaskSpec:  # fmt: skip
+         answer_type: str = "number", items: int | None = None) -> TaskSpec:  # fmt: skip
     return TaskSpec(
         id=tid, name=tid, suite=suite, group=group, language=language, answer_type=answer_type,
-        data={"hub": {"path": f"org/{tid}"}},
+        data={"hub": {"path": f"org/{tid}"}}, items=items,
     )  # fmt: skip
 
 

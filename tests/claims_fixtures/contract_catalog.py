@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.config import Catalog
+from harness.specs import ModelSpec, TaskSpec
 
 from claims_fixtures.builders import catalog, model, task
 
@@ -62,7 +63,21 @@ MODELS = {
     "gemma-3-270m": ("gemma3", "google", "US", 0.27, 0.27, "base", None),
     "mistral-7b-instruct-v0.3": ("mistral", "mistral", "FR", 7.2, 7.2, "instruct", None),
     "mistral-small-24b-instruct-2501": ("mistral", "mistral", "FR", 23.6, 23.6, "instruct", None),
+    # models of the imported outputs (issue 19)
+    "qwen2-7b-instruct": ("qwen2", "alibaba", "CN", 7.6, 7.6, "instruct", None),
+    "qwen2-72b-instruct": ("qwen2", "alibaba", "CN", 72.7, 72.7, "instruct", None),
 }  # fmt: skip
+
+
+# Items in each task's evaluated split (configs/tasks/*.yaml): published values are aggregates over these.
+ITEMS = {"gsm8k": 1319, "math500": 500, "aime24": 30, "aime25": 30, "gpqa_diamond": 198, "mmlu_pro": 12032,
+         "mgsm": 250, "global_mmlu": 400, "belebele": 900, "xcopa": 500, "cmmlu": 11582, "ceval": 1346,
+         "arc_easy": 2376, "arc_challenge": 1172, "piqa": 1838, "boolq": 3270, "hellaswag": 10042,
+         "winogrande": 1267}  # fmt: skip
+
+
+def _items(spec: TaskSpec) -> TaskSpec:
+    return spec.model_copy(update={"items": ITEMS[spec.group or spec.id]})
 
 
 def contract_catalog(config_dir: Path) -> Catalog:
@@ -87,4 +102,8 @@ def contract_catalog(config_dir: Path) -> Catalog:
         *[task(t, suite="reference", answer_type="likelihood_choice")
           for t in ("arc_easy", "arc_challenge", "piqa", "boolq", "hellaswag", "winogrande")],
     ]  # fmt: skip
-    return catalog(models, tasks, config_dir)
+    closed = ModelSpec(id="gemini-1.5-pro-002", name="Gemini 1.5 Pro", family="gemini", developer="google",
+                       country="US", params_b=1000, active_params_b=1000, kind="closed",
+                       source={"type": "reference"}, backend="reference")  # reference-only (issue 19)
+    imported_tasks = [task("math_l5", suite="imported", answer_type="math")]
+    return catalog([*models, closed], [*[_items(t) for t in tasks], *imported_tasks], config_dir)

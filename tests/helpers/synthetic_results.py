@@ -97,8 +97,10 @@ def _metric(model: str, task: str, name: str, score: np.ndarray, tokens: np.ndar
 
 
 def write_run(root: Path, model: ModelSpec, task: TaskSpec, *, cap: int = 300, seed: int = 0,
-              device: str = "cuda x1 (NVIDIA H100 80GB HBM3)", text_words: int = 40) -> tuple[int, int, int, int]:
-    """Write one complete run; returns (items, samples, truncated, errors)."""
+              device: str = "cuda x1 (NVIDIA H100 80GB HBM3)", text_words: int = 40, backend: str = "vllm",
+              finished_at: str = "2026-01-01T01:00:00+00:00") -> tuple[int, int, int, int]:
+    """Write one complete run; returns (items, samples, truncated, errors). `backend: fake` writes a
+    dry run as `harness run` does with a fake model (the spec's and the settings' backend)."""
     rng = np.random.default_rng([seed, _stable(model.id), _stable(task.id)])
     items = n_items(task, cap)
     k = task.samples or model.generation.samples or 1
@@ -159,12 +161,12 @@ def write_run(root: Path, model: ModelSpec, task: TaskSpec, *, cap: int = 300, s
         "packages": {"vllm": "0.11.0", "torch": "2.8.0", "transformers": "4.57.0", "lm-eval": "0.4.13"},
         "device": device, "model_revision": model.source.revision,
         "weights_hash": hashlib.sha256(model.id.encode()).hexdigest(),
-        "model_spec": model.model_dump(mode="json"), "task_spec": task.model_dump(mode="json"),
-        "run_settings": {"backend": "vllm", "limit": None, "chunk_size": 256, "synthetic": True,
+        "model_spec": {**model.model_dump(mode="json"), "backend": backend}, "task_spec": task.model_dump(mode="json"),
+        "run_settings": {"backend": backend, "limit": None, "chunk_size": 256, "synthetic": True,
                          "engine": {"tensor_parallel_size": 1, "pipeline_parallel_size": 1}},
         "data_files": {f: hashlib.sha256(f.encode()).hexdigest() for f in files},
         "seeds": {"fewshot": task.fewshot_seed, "sampling": model.generation.seed},
-        "started_at": "2026-01-01T00:00:00+00:00", "finished_at": "2026-01-01T01:00:00+00:00",
+        "started_at": "2026-01-01T00:00:00+00:00", "finished_at": finished_at,
         "wall_s": wall, "n_requests": items * k, "error": None,
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")

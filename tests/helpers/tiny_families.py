@@ -225,7 +225,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in [
            eos="<|im_end|>", bos=None, pad="<|endoftext|>", adds_bos=False,
            specials=_QWEN_SPECIALS, added=(*_QWEN_ADDED, "<think>", "</think>"),
            extra_eos=("<|endoftext|>",), config=_qwen3_moe),
-    Family("gemma3", "Gemma3ForCausalLM", ("gemma3_text", "gemma3"), "google/gemma-3-1b-it",
+    # Gemma 2 (imported evidence only so far) shares Gemma 3's chat format and control tokens.
+    Family("gemma3", "Gemma3ForCausalLM", ("gemma3_text", "gemma3", "gemma2"), "google/gemma-3-1b-it",
            "gemma3", eos="<end_of_turn>", bos="<bos>", pad="<pad>", adds_bos=True,
            specials=("<eos>", "<start_of_turn>", "<end_of_turn>"), extra_eos=("<eos>",),
            config=_gemma3),

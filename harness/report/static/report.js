@@ -116,7 +116,8 @@
     filters: [{label: "family", value: r => r.family}, {label: "size", value: r => r.size}, {label: "suite", value: r => r.suite}],
     toggles: [{label: "with a published reference", test: r => r.ref_score !== null}],
     columns: [
-      {key: "model", label: "model", sort: r => r.model, render: r => r.model},
+      {key: "model", label: "model", sort: r => r.model,
+       render: r => r.dry ? h("span", {}, r.model, h("span", {class: "tag dry", title: "backend: fake, not a measurement", text: "dry run"})) : r.model},
       {key: "task", label: "task", sort: r => r.task, render: r => cellLink(r.model, r.task, r.task)},
       {key: "suite", label: "suite", sort: r => r.suite, render: r => r.suite},
       {key: "language", label: "lang", sort: r => r.language, render: r => r.language},
@@ -127,9 +128,57 @@
       {key: "ungradable", label: "ungradable", num: true, sort: r => r.n_ungradable, render: r => String(r.n_ungradable)},
       {key: "tokens", label: "out tokens", num: true, sort: r => r.tokens, render: r => num(r.tokens, 0)},
       {key: "delta", label: "Δ published", num: true, sort: r => r.delta, render: deltaCell, title: "points: measured − published"},
-      {key: "notes", label: "notes", sort: null, render: r => h("span", {class: "muted", text: [r.limit ? `--limit ${r.limit}` : "", r.metric !== "accuracy" ? r.metric : "", ...Object.entries(r.other_metrics).map(([k, v]) => `${k} ${pct(v)}`)].filter(Boolean).join(" · "), title: r.notes.join("\n") || null})},
+      {key: "notes", label: "notes", sort: null, render: r => h("span", {class: "muted", text: [r.notes.some(n => n.startsWith("imported evidence")) ? "imported" : "", r.limit ? `--limit ${r.limit}` : "", r.metric !== "accuracy" ? r.metric : "", ...Object.entries(r.other_metrics).map(([k, v]) => `${k} ${pct(v)}`)].filter(Boolean).join(" · "), title: r.notes.join("\n") || null})},
     ],
   });
+
+  /* ---------------------------------------------------------------- models ranked per suite */
+  const rankRoot = document.getElementById("ranking");
+  if (rankRoot && DATA.rankings.length) {
+    const suites = [...DATA.rankings].sort((a, b) => b.tasks.length - a.tasks.length);
+    const suiteSel = h("select", {"aria-label": "suite", id: "ranking-suite"},
+                       ...DATA.rankings.map(k => h("option", {value: k.suite, text: `suite: ${k.suite} (${k.tasks.length} tasks)`})));
+    suiteSel.value = suites[0].suite;
+    const colSel = h("select", {"aria-label": "columns", id: "ranking-columns"},
+                     h("option", {value: "tasks", text: "columns: tasks"}), h("option", {value: "languages", text: "columns: languages"}));
+    const holder = h("div", {id: "ranking-table"});
+    rankRoot.append(h("div", {class: "controls"}, suiteSel, colSel), holder);
+    const drawRanking = () => {
+      const k = DATA.rankings.find(x => x.suite === suiteSel.value);
+      colSel.disabled = !k.languages.length;
+      if (!k.languages.length) colSel.value = "tasks";
+      const byLang = colSel.value === "languages";
+      const list = k.models.map((m, i) => ({model: m[0], family: m[1], size: m[2], score: m[3], lo: m[4], hi: m[5],
+                                            covered: m[6], tasks: m[7], langs: m[8], dry: m[9], rank: i + 1}));
+      const pivot = byLang
+        ? k.languages.map((l, j) => ({key: "l:" + l, label: l, num: true, sort: r => r.langs[j], render: r => pct(r.langs[j]),
+                                      title: `${l}: mean chance-normalised score % over the suite's benchmarks in ${l}`}))
+        : k.tasks.map((t, j) => ({key: "t:" + t, label: t, num: true, sort: r => r.tasks[j],
+                                  render: r => r.tasks[j] === null ? "–" : cellLink(r.model, t, pct(r.tasks[j])),
+                                  title: `${t}: score % (chance ${pct(k.chance[j])})`}));
+      holder.replaceChildren();
+      table(holder, {
+        rows: list, noun: "models", sortKey: "rank", sortDir: 1, search: r => `${r.model} ${r.family}`, pageSize: 50,
+        filters: [{label: "family", value: r => r.family}, {label: "size", value: r => r.size}],
+        columns: [
+          {key: "rank", label: "#", num: true, sort: r => r.rank, render: r => String(r.rank),
+           title: "rank by aggregate, models covering every task of the suite first"},
+          {key: "model", label: "model", sort: r => r.model,
+           render: r => r.dry ? h("span", {}, r.model, h("span", {class: "tag dry", text: "dry run"})) : r.model},
+          {key: "size", label: "size", sort: r => r.size, render: r => r.size},
+          {key: "agg", label: "aggregate %", num: true, sort: r => r.score, render: r => h("b", {text: pct(r.score)}),
+           title: "mean over the covered tasks of (score − chance) / (1 − chance): 0 = guessing, 100 = all right"},
+          {key: "ci", label: "95% CI", num: true, sort: r => r.hi - r.lo, render: r => `${pct(r.lo)}–${pct(r.hi)}`},
+          {key: "coverage", label: "tasks", num: true, sort: r => r.covered, render: r => `${r.covered}/${k.tasks.length}`,
+           title: "tasks of the suite this model has runs of; aggregates over different task sets are not comparable"},
+          ...pivot,
+        ],
+      });
+    };
+    suiteSel.addEventListener("change", drawRanking);
+    colSel.addEventListener("change", drawRanking);
+    drawRanking();
+  }
 
   const prov = document.getElementById("provenance-table");
   if (prov) table(prov, {
@@ -156,12 +205,14 @@
       if (!node.open || node.dataset.drawn) return;
       node.dataset.drawn = "1";
       const hm = DATA.heat.find(x => x.group === node.dataset.group);
-      const head = h("tr", {}, h("th", {text: "model"}), ...hm.languages.map(l => h("th", {text: l})), h("th", {text: "non-en / en"}));
+      const head = h("tr", {}, h("th", {text: "model"}), ...hm.languages.map(l => h("th", {text: l})), h("th", {text: "non-en / en", title: "– when English is within 5 points of chance"}),
+                     h("th", {text: "non-en − en (95% CI)"}));
       const body = hm.models.map((m, i) => h("tr", {}, h("th", {text: m}), ...hm.languages.map((l, j) => {
         const v = hm.scores[i][j];
         const bg = v === null ? "#eee" : `hsl(${Math.round(120 * v)}, 55%, ${Math.round(88 - 30 * v)}%)`;
         return h("td", {style: `background:${bg}`}, v === null ? "" : cellLink(m, hm.cells[i][j], (100 * v).toFixed(0)));
-      }), h("td", {class: "num", text: hm.relative[m] === null ? "–" : `${(100 * hm.relative[m]).toFixed(0)}%`})));
+      }), h("td", {class: "num", text: hm.relative[m] === null ? "–" : `${(100 * hm.relative[m]).toFixed(0)}%`}),
+      h("td", {class: "num", text: hm.difference[m] ? `${num(100 * hm.difference[m][0])} [${num(100 * hm.difference[m][1])}, ${num(100 * hm.difference[m][2])}]` : "–"})));
       node.append(h("div", {class: "scroll"}, h("table", {class: "heat"}, h("thead", {}, head), h("tbody", {}, ...body))));
     });
   }

@@ -1,0 +1,266 @@
+"""`harness import`: other harnesses' per-sample logs become ordinary, re-graded, matched runs.
+
+Fixtures (tests/fixtures/imports/) are excerpts of real public outputs (ZeroEval and MMLU-Pro,
+Apache-2.0), and an lm-eval `--log_samples` pair (samples JSONL + results JSON) written in lm-eval
+0.4.13's exact layout (lm_eval/evaluator.py, loggers/evaluation_tracker.py) over the first three
+GSM8K test items, with responses written for the test: one per filter and document, a strict-match
+miss that flexible-extract finds, and a wrong answer. The task items the imports are matched
+against are written to a temporary data mirror by each test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from harness.cli import app
+from harness.store import Results
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+ZEROEVAL_GSM = FIXTURES / "zeroeval-gsm-Qwen2-7B-Instruct.json"
+ZEROEVAL_MATH = FIXTURES / "zeroeval-math-l5-Qwen2.5-7B-Instruct.json"
+MMLU_PRO = FIXTURES / "model_outputs_Meta-Llama-3_1-8B-Instruct_5shots.json"
+LM_EVAL_DIR = FIXTURES / "lm-eval"
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data mirror holding the GSM8K items of the fixtures (and the math_l5 items), no MMLU-Pro."""
+    root = tmp_path / "data"
+    (root / "gsm8k").mkdir(parents=True)
+    rows = [{"question": r["question"], "answer": f"work\n#### {r['answer'].lstrip('# ')}"}
+            for r in json.loads(ZEROEVAL_GSM.read_text())]
+    lm_rows = [json.loads(line) for path in LM_EVAL_DIR.glob("samples_*.jsonl")
+               for line in path.read_text().splitlines()]
+    seen = {r["question"] for r in rows}
+    for row in lm_rows:
+        if row["doc"]["question"] not in seen:
+            seen.add(row["doc"]["question"])
+            rows.append({"question": row["doc"]["question"], "answer": row["doc"]["answer"]})
+    (root / "gsm8k" / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    math = root / "outputs" / "zeroeval" / "math-l5"
+    math.mkdir(parents=True)
+    shutil.copy(ZEROEVAL_MATH, math / "Qwen2.5-72B-Instruct.json")
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(root))
+    return root
+
+
+def _import(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["import", *args])
+    return result.exit_code, result.output
+
+
+def _runs(results: Path) -> list[Path]:
+    return sorted(p for p in (results / "runs").iterdir()) if (results / "runs").is_dir() else []
+
+
+def test_zeroeval_import_is_an_ordinary_run_matched_by_question_text(data_dir: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    code, out = _import(str(ZEROEVAL_GSM), "--results", str(results))
+    assert code == 0, out
+    assert "qwen2-7b-instruct × gsm8k" in out and "matched 4 (question text 4)" in out
+    (run,) = _runs(results)
+    manifest = json.loads((run / "manifest.json").read_text())
+    settings = manifest["run_settings"]
+    assert settings["served_by"] == "imported" and settings["backend"] == "imported"
+    assert settings["source"]["sha256"] == manifest["data_files"][str(ZEROEVAL_GSM)]
+    assert settings["settings"]["temperature"] == 0.0 and settings["settings"]["max_tokens"] == 4096
+    assert settings["protocol"]["harness"] == "ZeroEval" and settings["protocol"]["shots"] == 0
+    # The store, the leaderboard and the claims read it like any run; doc ids are the task's.
+    reader = Results(results)
+    (sel,) = reader.selections().values()
+    samples = reader.samples(sel.chosen)
+    assert [s.doc_id for s in samples] == ["0", "1", "2", "3"]
+    assert all(s.response.startswith("{") for s in samples)
+    assert any("imported evidence" in n and "ZeroEval" in n for n in sel.notes)
+    board = (results / "leaderboard.csv").read_text()
+    assert "qwen2-7b-instruct" in board and "gsm8k" in board
+
+
+def test_reimport_is_a_no_op_and_a_changed_file_is_a_new_run(data_dir: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    assert _import(str(ZEROEVAL_GSM), "--results", str(results))[0] == 0
+    first = _runs(results)
+    samples_before = (first[0] / "samples.jsonl").read_bytes()
+    code, out = _import(str(ZEROEVAL_GSM), "--results", str(results))
+    assert code == 0 and "already imported" in out and _runs(results) == first
+    assert (first[0] / "samples.jsonl").read_bytes() == samples_before
+    rows = json.loads(ZEROEVAL_GSM.read_text())
+    rows[0]["output"] = ['{"reasoning": "guess", "answer": "17"}']
+    changed = tmp_path / "Qwen2-7B-Instruct.json"
+    changed.write_text(json.dumps(rows))
+    assert _import(str(changed), "--results", str(results))[0] == 0
+    assert len(_runs(results)) == 2
+
+
+def test_unmatched_items_are_reported_never_dropped(data_dir: Path, tmp_path: Path) -> None:
+    rows = json.loads(ZEROEVAL_GSM.read_text())
+    extra = dict(rows[0], id="gsm8k-main-test-#9999", question="How many legs do 3 spiders have?")
+    path = tmp_path / "Qwen2-7B-Instruct.json"
+    path.write_text(json.dumps([*rows, extra]))
+    results = tmp_path / "results"
+    code, out = _import(str(path), "--results", str(results))
+    assert code == 0, out
+    assert "matched 4" in out and "unmatched 1" in out and "row 4 (id gsm8k-main-test-#9999)" in out
+    (run,) = _runs(results)
+    summary = json.loads((run / "import.json").read_text())
+    assert summary["unmatched"] == [{"row": 4, "id": "gsm8k-main-test-#9999",
+                                     "reason": "its question text is in none of the task's items"}]
+
+
+def test_math_l5_is_defined_from_zeroeval_items_and_graded_symbolically(data_dir: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    code, out = _import(str(ZEROEVAL_MATH), "--results", str(results))
+    assert code == 0, out
+    assert "qwen2.5-7b-instruct × math_l5" in out and "items from task data" in out
+    (sel,) = Results(results).selections().values()
+    samples = Results(results).samples(sel.chosen)
+    gold = {str(r["id"]): r["answer"] for r in json.loads(ZEROEVAL_MATH.read_text())}
+    assert {s.doc_id: s.gold for s in samples} == gold
+
+
+def test_mmlu_pro_zip_keeps_the_source_verdict_beside_the_harness_grade(data_dir: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "model_outputs_Meta-Llama-3_1-8B-Instruct_5shots.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(MMLU_PRO, MMLU_PRO.name)
+    results = tmp_path / "results"
+    code, out = _import(str(archive), "--results", str(results))
+    assert code == 0, out
+    assert "llama-3.1-8b-instruct × mmlu_pro" in out and "items from source file" in out
+    (run,) = _runs(results)
+    rows = json.loads(MMLU_PRO.read_text())
+    verdicts = [json.loads(line) for line in (run / "imported.jsonl").read_text().splitlines()]
+    assert [v["doc_id"] for v in verdicts] == [str(r["question_id"]) for r in rows]
+    assert [v["source_correct"] for v in verdicts] == [r["pred"] == r["answer"] for r in rows]
+    assert [v["source_extracted"] for v in verdicts] == [r["pred"] for r in rows]
+    summary = json.loads((run / "import.json").read_text())
+    agree = sum(v["source_correct"] == v["harness_correct"] for v in verdicts) / len(verdicts)
+    assert summary["agreement"] == pytest.approx(agree) and summary["n_compared"] == len(rows)
+    assert summary["source_accuracy"] == pytest.approx(sum(r["pred"] == r["answer"] for r in rows) / len(rows))
+    # These excerpts state their answer as "The answer is (X)": the harness reads the same letter.
+    assert [v["harness_extracted"] for v in verdicts] == [r["pred"] for r in rows]
+
+
+def test_lm_eval_rows_repeated_per_filter_become_one_item_and_reproduce_its_metric(
+        data_dir: Path, tmp_path: Path) -> None:
+    samples = next(LM_EVAL_DIR.glob("samples_*.jsonl"))
+    lines = [json.loads(line) for line in samples.read_text().splitlines()]
+    docs = {r["doc_id"] for r in lines}
+    filters = {r["filter"] for r in lines}
+    assert len(lines) == len(docs) * len(filters) and len(filters) == 2  # the fixture has both filters
+    results = tmp_path / "results"
+    code, out = _import(str(samples), "--model", "gemma-3-270m", "--results", str(results))
+    assert code == 0, out
+    assert "lm-eval → gemma-3-270m × gsm8k" in out and f"matched {len(docs)}" in out
+    (run,) = _runs(results)
+    summary = json.loads((run / "import.json").read_text())
+    assert set(summary["per_filter"]) == {f"exact_match,{f}" for f in filters}
+    flexible = [r["exact_match"] for r in lines if r["filter"] == "flexible-extract"]
+    assert summary["per_filter"]["exact_match,flexible-extract"]["source"] == pytest.approx(
+        sum(flexible) / len(flexible))
+    # lm-eval's own number-extraction metric, reproduced by the harness's grader on the same outputs.
+    assert summary["accuracy"] == pytest.approx(sum(flexible) / len(flexible), abs=0.005 + 1 / len(flexible))
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["run_settings"]["protocol"]["shots"] == 5
+    assert manifest["run_settings"]["limit"] == 3  # lm-eval's --limit, from its results JSON
+    assert any(p.endswith(".json") and "results_" in p for p in manifest["data_files"])
+
+
+@pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field"])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(case: str, data_dir: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    good = str(ZEROEVAL_GSM)
+    if case == "cut":
+        samples = next(LM_EVAL_DIR.glob("samples_*.jsonl")).read_text()
+        path = tmp_path / "samples_gsm8k_local_2026-01-01T00-00-00.000000.jsonl"
+        path.write_text(samples[: len(samples) // 2])  # cut mid-line
+        args = [good, str(path)]  # the good file before it is not imported either
+    elif case == "wrong-format":
+        args = [good, "--format", "mmlu-pro"]
+    elif case == "unknown-model":
+        args = [good, "--model", "llama-9-7b"]
+    elif case == "no-match":
+        args = [str(ZEROEVAL_MATH), "--task", "gsm8k"]
+    elif case == "unknown-task":
+        args = [good, "--task", "gsm9k"]
+    else:
+        args = [good, "--field", "response"]
+    code, out = _import(*args, "--results", str(results))
+    assert code == 2, out
+    assert len(out.strip().splitlines()) == 1 and out.startswith("error: ") and "Traceback" not in out
+    assert not results.exists() or not any((results / "runs").iterdir())
+    expected = {"cut": "cut mid-line", "wrong-format": "not an MMLU-Pro output file",
+                "unknown-model": "unknown model id 'llama-9-7b'", "no-match": "none of its 3 items match task 'gsm8k'",
+                "unknown-task": "unknown task id 'gsm9k'", "bad-field": "expected NAME=SOURCE_FIELD"}[case]
+    assert expected in out
+
+
+def test_generic_jsonl_with_a_field_mapping(data_dir: Path, tmp_path: Path) -> None:
+    rows = json.loads(ZEROEVAL_GSM.read_text())
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps({"q": r["question"], "completion": f"So the answer is {r['answer'][2:]}.",
+                                        "ok": 1}) + "\n" for r in rows))
+    results = tmp_path / "results"
+    code, out = _import(str(path), "--model", "qwen2-7b-instruct", "--task", "gsm8k", "--field", "question=q",
+                        "--field", "response=completion", "--field", "correct=ok", "--results", str(results))
+    assert code == 0, out
+    assert "jsonl → qwen2-7b-instruct × gsm8k" in out and "accuracy: harness 100.00, source 100.00" in out
+
+
+# ------------------------------------------------------------ catalogue: imported models, reference-only
+
+
+NEW_MODELS = ["llama-2-70b", "llama-3.1-70b", "qwen2-7b-instruct", "qwen2-72b-instruct", "qwen2.5-3b-instruct",
+              "qwen2.5-32b-instruct", "gemma-2-9b-it", "gemma-2-27b-it", "mistral-nemo-instruct-2407",
+              "mistral-large-instruct-2407"]
+
+
+@pytest.mark.parametrize("model_id", NEW_MODELS)
+def test_models_of_the_imported_files_are_in_the_catalogue(model_id: str) -> None:
+    from harness.config import load_catalog
+
+    m = load_catalog().model(model_id)
+    assert m.runnable and m.source.type == "hub" and m.source.repo and m.architecture is not None
+    assert m.chat_template == (m.kind != "base")
+    assert m.source.revision or "revision not pinned: verify" in m.notes.lower()
+
+
+def test_a_reference_only_model_carries_evidence_but_is_never_run(tmp_path: Path) -> None:
+    from harness.config import load_catalog, load_run
+    from harness.errors import ConfigError, InputError
+    from harness.run.driver import load_backend
+    from harness.specs import ModelSpec
+
+    gemini = load_catalog().model("gemini-1.5-pro-002")
+    assert not gemini.runnable and gemini.kind == "closed"
+    config = tmp_path / "run.yaml"
+    config.write_text("name: x\nmodels: [gemini-1.5-pro-002]\ntasks: [gsm8k]\n")
+    with pytest.raises(ConfigError, match="reference-only"):
+        load_run(config)
+    with pytest.raises(InputError, match="reference-only and can never be run"):
+        load_backend(gemini, None, None)  # type: ignore[arg-type]  (refused before either is used)
+    spec = gemini.model_dump()
+    spec["kind"] = "instruct"  # a closed model that claims to be runnable-looking is refused
+    with pytest.raises(ValueError, match="reference-only closed model"):
+        ModelSpec.model_validate(spec)
+
+
+def test_a_native_run_is_preferred_to_an_imported_one_of_the_same_cell(data_dir: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    from claims_fixtures.builders import write_run
+
+    results = tmp_path / "results"
+    assert _import(str(ZEROEVAL_GSM), "--results", str(results))[0] == 0
+    # a native run that finished earlier and has fewer items still wins: its protocol is the harness's
+    native = write_run(results, "qwen2-7b-instruct", "gsm8k", np.ones(2), finished_at="2020-01-01T00:00:00Z")
+    (sel,) = Results(results).selections().values()
+    assert sel.chosen.run_key == native and not sel.chosen.imported
+    assert [r.imported for r in sel.others] == [True]
