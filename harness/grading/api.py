@@ -13,6 +13,7 @@ from harness.grading.mathcmp import warm_up
 from harness.grading.number import grade_number
 from harness.grading.phrases import boxes, open_box
 from harness.grading.reasoning import REASONING_FORMATS, split_reasoning
+from harness.grading.restated import restates_question
 from harness.grading.spans import locate
 from harness.grading.statements import final_commit
 from harness.grading.structured import Field, answer_field
@@ -135,12 +136,16 @@ def grade_unbounded(
                 and not loops(text) and cut_mid_sentence(prepare(text))):
             return Grade(None, False, True, False, None, "output cut mid-sentence")
         if answer_type == "number":
-            extracted, correct, reason = grade_number(text, gold, language)
+            extracted, correct, reason = grade_number(text, gold, language, prompt)
         elif answer_type == "math":
             parts = _field_math_parts(text) if field is not None else extract_math_parts(text)
             progress["extracted"] = ", ".join(parts) or None
             extracted, correct = grade_math(text, gold, parts)
             reason = None if extracted is not None else "no answer"
+            # "Simplify $\\sqrt{242}$" answered \\sqrt{242}: equal in value, but not an answer.
+            restated = restates_question(prompt, extracted, gold) if correct and prompt and extracted else None
+            if restated is not None:
+                correct, reason = False, restated
         elif field is None and loops(text):
             # A loop ("Is it B? … Is it C? … Is it B? …" until the budget) commits to no option.
             extracted, correct, reason = None, False, "output loops"

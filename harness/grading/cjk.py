@@ -24,7 +24,8 @@ _CJK_RUN = re.compile(
 # Words that start or end with a numeral character but are not numbers.
 _CJK_NOT_NUMBERS = re.compile(
     r"一(?:共|起|些|样|樣|定|般|直|下|切|点|點|旦|半|边|邊|致|步|同|再|向|生|时|時|面|方面)"
-    r"|(?:统|統|唯|第|星期|礼拜|禮拜)[一二三四五六七八九十]|十分|百分之"
+    r"|(?:统|統|唯|第|星期|礼拜|禮拜)[一二三四五六七八九十]|十分|百分之|零下"
+    r"|千(?:克|米|瓦|卡|焦|帕|赫|字节)"  # kilo-: 5千克 is 5 kg, not 5,000
 )
 
 _THAI_DIGITS = {"ศูนย์": 0, "หนึ่ง": 1, "เอ็ด": 1, "สอง": 2, "ยี่": 2, "สาม": 3, "สี่": 4, "ห้า": 5, "หก": 6,
@@ -33,7 +34,7 @@ _THAI_SMALL = {"สิบ": 10, "ร้อย": 100, "พัน": 1000, "หม�
 _THAI_LARGE = {"ล้าน": 10**6}
 _THAI_TOKEN = re.compile("|".join(sorted([*_THAI_DIGITS, *_THAI_SMALL, *_THAI_LARGE], key=len, reverse=True)))
 # Thai words that begin with a numeral: สามารถ "can", เก้าอี้ "chair", ห้าม "forbid", พันธุ์ "breed".
-_THAI_NOT_NUMBERS = ("สามารถ", "เก้าอี้", "ห้าม", "พันธ", "แสนจะ", "หกล้ม", "สองสาม")
+_THAI_NOT_NUMBERS = ("สามารถ", "เก้าอี้", "ห้าม", "พันธ", "แสนจะ", "หกล้ม", "สองสาม", "ร้อยละ")
 
 
 # Measure words and counters: "三个", "两本", "二つ", "五円" are numbers wherever they stand.

@@ -3,7 +3,8 @@
 Most answers are decided without sympy: the same text once spacing, ``\\dfrac``, ``\\left``,
 degrees, percent and dollar signs are normalised, or two plain numbers (``025`` = 25,
 ``\\frac{17}{50}`` = 0.34) compared exactly. The rest go to ``math_verify.parse`` + ``verify``
-(sets, intervals, tuples, radicals, ``x=3`` = 3), with each side's parse and each verdict cached:
+(sets, intervals, tuples, radicals, ``x=3`` = 3; an inequality is its interval and a vector its
+tuple, ``harness.grading.mathforms``), with each side's parse and each verdict cached:
 the same gold is parsed once per process, and repeated answers are compared once.
 """
 
@@ -13,6 +14,8 @@ import functools
 import re
 from fractions import Fraction
 from typing import Any
+
+from harness.grading.mathforms import equal_forms
 
 # Longer "answers" are not compared (counted wrong): no MATH/AIME answer is that long.
 MAX_ANSWER_CHARS = 1000
@@ -68,6 +71,8 @@ def answers_match(gold: str, extracted: str) -> bool:
     named = _NAMED.fullmatch(extracted.strip().strip("$"))
     if named and "=" not in gold:
         extracted = named.group("value")
+    # "x > 3" for (3, \infty), a column vector for (1, 2, 3): compared in one form.
+    gold, extracted = equal_forms(gold, extracted)
     if normalise(gold) == normalise(extracted):
         return True
     cheap = _plain_verdict(gold, extracted)

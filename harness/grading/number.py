@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from harness.grading.latex import latex_to_plain
+from harness.grading.notation import asks_below_zero, blank_below_zero
 from harness.grading.numbers import ascii_digits, format_number, values_in
 from harness.grading.statements import final_commit
 from harness.grading.text import prepare
@@ -99,13 +100,18 @@ def gold_values(gold: str) -> frozenset[Fraction]:
     return frozenset(v for _, _, v in found)
 
 
-def grade_number(answer: str, gold: str, language: str = "en") -> tuple[str | None, bool, str | None]:
+def grade_number(
+    answer: str, gold: str, language: str = "en", prompt: str | None = None
+) -> tuple[str | None, bool, str | None]:
     """Return ``(extracted, correct, reason)`` for ``answer`` against ``gold``.
 
     ``extracted`` is the canonical number ("18", "-2.5"), or for a set-valued gold the numbers
-    given ("2, 3"); None when there is no answer or a hedge.
+    given ("2, 3"); None when there is no answer or a hedge. ``prompt`` (optional): a question
+    that asks "how many degrees below zero" is answered by "10 degrees below zero" with 10.
     """
     expected = gold_values(gold)
+    if asks_below_zero(prompt):
+        answer = blank_below_zero(answer)
     found = extract_answer(answer, language)
     if found.values is None:
         return None, False, found.reason

@@ -15,7 +15,8 @@ import re
 from fractions import Fraction
 
 from harness.grading.cjk import cjk_numbers, thai_numbers
-from harness.grading.numwords import SCALES, word_numbers
+from harness.grading.notation import revalue
+from harness.grading.numwords import word_numbers
 
 # Languages that write 1.234,5 or 1 234,5 (decimal comma).
 DECIMAL_COMMA_LANGUAGES = frozenset(
@@ -109,8 +110,6 @@ _SEPS = re.compile(r"([.,'’]|" + _SPACE + ")")  # 57'500: the Swiss group with
 # default, so longer ones are converted in chunks (a 5,000-digit gold is still a number).
 _MAX_DIGITS = 12_000
 _CHUNK = 1_000
-_SCALE_AFTER = re.compile(r" ?(" + "|".join(sorted(map(re.escape, SCALES), key=len, reverse=True)) + r")(?![^\W\d_])",
-                          re.IGNORECASE)
 _THAI = re.compile("[\u0e00-\u0e7f]")
 _CJK = re.compile("[\u3007\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -143,17 +142,12 @@ def values_in(
 ) -> list[tuple[int, int, Fraction]]:
     """Every number in ``text`` as ``(start, end, value)``, in order; ``text`` must be ASCII-digit.
 
-    Digits, with a scale word after them ("1.5 million", "7 Millionen"); with ``words``, also
-    numbers in words and characters (twelve, zwölf, 三十五, 7万, สิบแปด). A lone numeral
-    character (一, สาม) counts only at ``answer_start``.
+    Digits, read with the notation around them (``harness.grading.notation``: "1.5 million",
+    "7 × 10^4", "10 degrees below zero"); with ``words``, also numbers in words and characters
+    (twelve, zwölf, 三十五, 7万, สิบแปด). A lone numeral character (一, สาม) counts only at
+    ``answer_start``.
     """
-    found = []
-    for start, end, value in numbers_in(text, language):
-        scale = _SCALE_AFTER.match(text, end)
-        if scale:
-            value *= SCALES[scale.group(1).lower()]
-            end = scale.end()
-        found.append((start, end, value))
+    found = revalue(text, numbers_in(text, language))
     if words:
         found += word_numbers(text, language)
         if _CJK.search(text):
