@@ -171,6 +171,8 @@ def test_lm_eval_rows_repeated_per_filter_become_one_item_and_reproduce_its_metr
     assert manifest["run_settings"]["protocol"]["shots"] == 5
     assert manifest["run_settings"]["limit"] == 3  # lm-eval's --limit, from its results JSON
     assert any(p.endswith(".json") and "results_" in p for p in manifest["data_files"])
+    # lm-eval 0.4.13 writes `sample_len` (the item count) beside the metrics: it is not a metric.
+    assert "sample_len" not in out and "sample_len" not in json.dumps(summary)
 
 
 @pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field"])

@@ -92,7 +92,9 @@ def _results(path: Path | None, task: str | None) -> tuple[dict[str, Any], dict[
                 "limit": config.get("limit")}
     metrics = {}
     for key, value in ((data.get("results") or {}).get(task or "") or {}).items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and "_stderr" not in key:
+        # lm-eval writes metrics as "name,filter"; other numbers there (`sample_len`, the item count) are not metrics.
+        if (isinstance(value, (int, float)) and not isinstance(value, bool) and "_stderr" not in key
+                and "," in key):
             metrics[key] = float(value)
     return model, protocol, metrics
 
