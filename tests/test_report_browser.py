@@ -169,10 +169,10 @@ def large(tmp_path_factory: pytest.TempPathFactory):
 
 def test_large_report_moves_samples_to_pages_and_drill_down_follows(large) -> None:
     synthetic, summary = large
-    assert summary.n_cells == synthetic.runs == 12 * 53 and len(summary.sample_pages) == 53
+    assert summary.n_cells == synthetic.runs == 12 * 54 and len(summary.sample_pages) == 54
     with open_page(summary.path) as (page, log):
         assert page.locator("details.claim").count() == N_CLAIMS
-        assert count(page, "#leaderboard-table .table-count") == 12 * 53
+        assert count(page, "#leaderboard-table .table-count") == 12 * 54
         assert page.locator("figure.heatmap[data-group=belebele]").get_attribute("data-languages") == "2"
         assert page.locator("script[id^=samples-data-]").count() == 0
         page.add_style_tag(content=SCREENSHOT_CSS)

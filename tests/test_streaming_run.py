@@ -85,7 +85,7 @@ def test_an_interrupted_run_resumes_with_the_same_records(catalog_dir: Path, tmp
     monkeypatch.setattr(driver, "load_backend", lambda m, w, s: Interrupted(m))
     with pytest.raises(KeyboardInterrupt):
         run(spec, catalog, results=results, progress=QuietProgress())
-    (run_dir,) = [RunDir(results, p.name) for p in (results / "runs").iterdir()]
+    (run_dir,) = [RunDir(results, p.name) for p in (results / "runs").iterdir() if not p.name.startswith(".")]
     first = run_dir.cached_generations()
     assert len(first) == Interrupted.after  # every finished request was kept
     manifest = run_dir.read_manifest()
@@ -141,7 +141,8 @@ def test_data_parallel_run_writes_one_record(tmp_path: Path, data_dir: Path) -> 
     run(spec, catalog, results=single, progress=QuietProgress())
     outcomes = run(spec.model_copy(update={"data_parallel": 2}), catalog, results=dp, progress=QuietProgress())
     assert [o.status for o in outcomes] == ["complete", "complete"]
-    assert sorted(p.name for p in (dp / "runs").iterdir()) == sorted(p.name for p in (single / "runs").iterdir())
+    assert (sorted(p.name for p in (dp / "runs").iterdir() if not p.name.startswith("."))
+            == sorted(p.name for p in (single / "runs").iterdir() if not p.name.startswith(".")))
     for task in ("gsm8k", "arc_easy"):
         assert samples(dp, task) == samples(single, task)
     manifest = json.loads(next((dp / "runs").glob("*/manifest.json")).read_text())
