@@ -16,7 +16,6 @@ so `HF_ENDPOINT` points the whole path at a mirror (the tests use a local stand-
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from harness.config import load_run
 from harness.errors import HarnessError, InputError
 from harness.plan import cpu_weight_bytes
 from harness.specs import ModelSpec, TaskSpec
+from harness.tasks.base import file_sha256
 
 Echo = Callable[[str], None]
 # Files a model needs: config, weights, tokenizer, chat template. Not the `original/` checkpoints,
@@ -64,21 +64,13 @@ def human(n: float | None) -> str:
     return f"{n:.1f} TB"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def locked_file(path: Path, rel_to: Path | None) -> LockedFile:
     """A file's lock entry. A Hub cache blob named by 64 hex digits is the Hub's LFS sha256."""
     real = path.resolve()
     name = str(path.relative_to(rel_to)) if rel_to is not None else str(path)
     if re.fullmatch(r"[0-9a-f]{64}", real.name):
         return LockedFile(path=name, size=real.stat().st_size, sha256=real.name, hash_from="hub")
-    return LockedFile(path=name, size=real.stat().st_size, sha256=sha256_file(real))
+    return LockedFile(path=name, size=real.stat().st_size, sha256=file_sha256(real))
 
 
 def _hub_listing(model: ModelSpec, cache: CacheLayout) -> tuple[list[str], int, bool]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -50,14 +49,6 @@ class SourceFile:
     protocol: dict[str, Any] = field(default_factory=dict)  # prompt format, shots, source harness
     source_metrics: dict[str, float] = field(default_factory=dict)  # what the source itself reported
     extra_files: dict[str, str] = field(default_factory=dict)  # other files read (path → sha256)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 _SPACE = re.compile(r"\s+")

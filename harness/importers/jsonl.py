@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.importers.base import ImportedItem, ImportFormatError, SourceFile, file_sha256
+from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import load_json, read_jsonl, text_of
+from harness.tasks.base import file_sha256
 
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "doc_id", "question_id", "idx", "item_id"),

@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.importers.base import ImportedItem, ImportFormatError, SourceFile, file_sha256
+from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import read_jsonl, text_of
+from harness.tasks.base import file_sha256
 
 _NAME = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
 _QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "text")

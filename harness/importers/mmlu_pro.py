@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.importers.base import ImportedItem, ImportFormatError, SourceFile, file_sha256
+from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import load_json, text_of
+from harness.tasks.base import file_sha256
 
 _NAME = re.compile(r"model_outputs_(?P<model>.+?)_(?P<shots>\d+)shots?$")
 # A k-shot continuation may run on into a next exemplar; the answer is in the first one.

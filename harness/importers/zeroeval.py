@@ -12,8 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.importers.base import ImportedItem, ImportFormatError, SourceFile, file_sha256
+from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import load_json, text_of
+from harness.tasks.base import file_sha256
 
 # ZeroEval's dataset names → the harness's task ids.
 TASKS = {"gsm": "gsm8k", "math-l5": "math_l5", "mmlu-redux": "mmlu_redux", "crux": "crux", "zebra-grid": "zebra"}
