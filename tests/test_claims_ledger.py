@@ -58,10 +58,21 @@ def test_untestable_is_only_reputation_prices_futures_and_the_like() -> None:
     needs = {cid: " ".join(t.needs).lower() for cid, t in deferred.items()}  # type: ignore[attr-defined]
     for topic, cid in [("long context", "a3-llama32-long-context"), ("coding", "a3-llama33-coding"),
                        ("tool use", "a3-llama33-tool-use"), ("tool use", "a3-deepseek-tool-planning"),
-                       ("earlier llama generations", "a3-llama2-near-closed"),
+                       ("earlier llama generations", "a3-llama3x-multilingual-long-context"),
                        ("cross-lingual transfer", "a3-llama32-cross-lingual-transfer"),
                        ("scaling within a family", "a2-scaling-diminishing-returns")]:  # fmt: skip
         assert topic in needs[cid], (cid, topic)
+
+
+def test_llama2_claims_are_tested_once_llama2_is_catalogued() -> None:
+    """The two claims about Llama 2's standing in 2023 left `deferred` when Llama 2 70B and its published
+    scores arrived: reference tests against GPT-4-0314 on the tasks both publish with the same shots."""
+    claims = _claims()
+    for cid in ("a1-gpt4-far-ahead-2023", "a3-llama2-near-closed"):
+        test = claims[cid].test
+        assert test.type == "reference", cid
+        assert test.a.ids == ["llama-2-70b"] and test.b.ids == ["closed:gpt-4-0314"], cid  # type: ignore[union-attr]
+        assert "llama" in (claims[cid].notes or "").lower() and "model card" in (claims[cid].notes or "").lower()
 
 
 def test_revisions_from_rereading_the_articles() -> None:

@@ -21,6 +21,8 @@ BELEBELE = {"ben_beng": "bn", "deu_latn": "de", "eng_latn": "en", "spa_latn": "e
 
 # id: (family, developer, country, params_b, active_b, kind, base_model)
 MODELS = {
+    "llama-2-70b": ("llama2", "meta", "US", 69.0, 69.0, "base", None),
+    "llama-2-70b-chat": ("llama2", "meta", "US", 69.0, 69.0, "instruct", "llama-2-70b"),
     "llama-3.1-8b": ("llama3", "meta", "US", 8.0, 8.0, "base", None),
     "llama-3.1-8b-instruct": ("llama3", "meta", "US", 8.0, 8.0, "instruct", "llama-3.1-8b"),
     "llama-3.1-70b-instruct": ("llama3", "meta", "US", 70.6, 70.6, "instruct", None),
