@@ -483,4 +483,5 @@ def load_zeroeval(task: TaskSpec, root: Path) -> TaskData:
             gold = str(row["answer"]).strip()
             docs.append(Doc(doc_id=str(row["id"]), question=str(row.get("problem") or row.get("question") or ""),
                             gold=gold[2:] if gold.startswith("# ") else gold))
-    return TaskData(docs, fixed_pool("math500_jsonl") if task.answer_type == "math" else [])
+    # The 4 Minerva exemplars belong to the `math` prompt (MATH-500's fixed shots), whatever the file.
+    return TaskData(docs, fixed_pool("math500_jsonl") if (task.prompt or task.answer_type) == "math" else [])
