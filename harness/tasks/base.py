@@ -1,7 +1,8 @@
 """The task interface: items (Docs) and the prompts built from them.
 
-A task is a TaskSpec (YAML) plus a registered *loader* that reads its items and a *formatter*
-that turns an item into a prompt. Grading is by the task's `answer_type` (harness.grading).
+A task is a TaskSpec (YAML) plus a registered *loader* that reads its items and a *prompt
+builder* that turns an item into a prompt, each named in the YAML and looked up in
+`harness.tasks.registries`. Grading is by the task's `answer_type` (harness.answer_types).
 Nothing here imports torch, vllm or lm_eval.
 """
 
@@ -61,24 +62,6 @@ class TaskData:
     fewshot_pool: list[Doc] = field(default_factory=list)
 
 
-_LOADERS: dict[str, Loader] = {}
-
-
-def register_loader(name: str) -> Callable[[Loader], Loader]:
-    def deco(fn: Loader) -> Loader:
-        _LOADERS[name] = fn
-        return fn
-
-    return deco
-
-
-def known_loaders() -> set[str]:
-    """Every registered loader name."""
-    from harness.tasks import loaders  # noqa: F401  (registers the loaders)
-
-    return set(_LOADERS)
-
-
 def data_dir() -> Path | None:
     from harness.settings import current
 
@@ -87,7 +70,7 @@ def data_dir() -> Path | None:
 
 def load_task_data(task: TaskSpec) -> TaskData:
     """Read a task's items from the local mirror ($HARNESS_DATA_DIR) or, without one, the Hub."""
-    from harness.tasks import loaders  # noqa: F401  (registers loaders)
+    from harness.tasks.registries import LOADERS
 
     root = data_dir()
     local = task.data.local
@@ -98,9 +81,7 @@ def load_task_data(task: TaskSpec) -> TaskData:
                 f"task '{task.id}': data file {root / missing[0]} not found",
                 _how_to_provide(task),
             )
-        if local.loader not in _LOADERS:
-            raise DataMissingError(f"task '{task.id}': unknown loader '{local.loader}'")
-        data = _LOADERS[local.loader](task, root)
+        data = LOADERS.get(local.loader, f"task '{task.id}'")(task, root)
     elif task.data.hub is not None and root is None:
         data = _load_from_hub(task)
     else:
