@@ -139,6 +139,37 @@ def choice_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Pro
     return Prompt(text="".join(parts), stop=(*CHOICE_STOP, "Question:"))
 
 
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _spelt(letters: str, last: str) -> str:
+    """"A, B, C and D" (`last` "and") or "A, B, C or D" (`last` "or")."""
+    return f"{', '.join(letters[:-1])} {last} {letters[-1]}"
+
+
+@PROMPTS.register("arc_chat")
+def arc_chat_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
+    """lm-eval arc_challenge_chat / arc_challenge_llama, the protocol of the Llama 3 model cards'
+    instruct ARC-Challenge numbers: 0-shot, lettered options, an answer that ends "The best answer
+    is X". The line breaks are real ones, as in arc_challenge_llama (arc_challenge_chat's single-quoted
+    YAML sends a literal backslash-n). lm-eval prefills the assistant turn with "The best answer is";
+    a chat prompt here ends at the user turn (the harness sends no assistant prefix), so the model
+    writes the phrase and the letter grader reads it. Base models get the prefix after the text, one
+    space between (lm-eval's join), and stop at a blank line or a full stop. Items with other than four
+    options (7 of 1172; arc_challenge_llama drops them) are kept, worded with their own count and
+    letters, every option shown."""
+    letters = LETTERS[: len(doc.choices)]
+    text = (
+        f"Given the following question and {_COUNT_WORDS.get(len(letters), str(len(letters)))} candidate answers "
+        f"({_spelt(letters, 'and')}), choose the best answer.\nQuestion: {doc.question.strip()}\n{options_block(doc)}\n"
+        f'Your response should end with "The best answer is [the_answer_letter]" where the [the_answer_letter] '
+        f"is one of {_spelt(letters, 'or')}."
+    )
+    if chat:
+        return Prompt(messages=user(text))
+    return Prompt(text=f"{text} The best answer is", stop=("\n\n", "."))
+
+
 @PROMPTS.register("gpqa")
 def gpqa_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval gpqa_diamond_zeroshot's text, answered by generating the letter (lm-eval: by
