@@ -18,6 +18,7 @@ from typing import Any
 
 from harness.errors import DataMissingError
 from harness.specs import TaskSpec
+from harness.tasks.registries import HUB_FORMATS, LOADERS
 
 Message = dict[str, str]
 
@@ -70,8 +71,6 @@ def data_dir() -> Path | None:
 
 def load_task_data(task: TaskSpec) -> TaskData:
     """Read a task's items from the local mirror ($HARNESS_DATA_DIR) or, without one, the Hub."""
-    from harness.tasks.registries import LOADERS
-
     root = data_dir()
     local = task.data.local
     if root is not None and local is not None:
@@ -83,7 +82,7 @@ def load_task_data(task: TaskSpec) -> TaskData:
             )
         data = LOADERS.get(local.loader, f"task '{task.id}'")(task, root)
     elif task.data.hub is not None and root is None:
-        data = _load_from_hub(task)
+        data = load_from_hub(task)
     else:
         raise DataMissingError(
             f"task '{task.id}': no data in the local mirror {root}", _how_to_provide(task)
@@ -107,10 +106,17 @@ def _how_to_provide(task: TaskSpec) -> str:
     return "; ".join(parts) or "this task has no data source"
 
 
-def _load_from_hub(task: TaskSpec) -> TaskData:
-    from harness.tasks.hub import load_hub
-
-    return load_hub(task)
+def load_from_hub(task: TaskSpec) -> TaskData:
+    """A task's items read from its Hub dataset by the format its YAML names (`data.hub.format`,
+    looked up in `HUB_FORMATS`, so this module never imports `harness.tasks.hub`)."""
+    hub = task.data.hub
+    assert hub is not None
+    if hub.format is None:
+        raise DataMissingError(
+            f"task '{task.id}': no Hub reader for this task (its YAML names no data.hub.format)",
+            "set HARNESS_DATA_DIR to a local mirror"
+        )
+    return HUB_FORMATS.get(hub.format, f"task '{task.id}'").load(task)
 
 
 def fewshot_examples(task: TaskSpec, pool: list[Doc], n: int, exclude: str) -> list[Doc]:

@@ -15,7 +15,7 @@ from typing import Any
 from harness.errors import DataMissingError
 from harness.specs import TaskSpec
 from harness.tasks import loaders as L
-from harness.tasks.base import Doc, TaskData
+from harness.tasks.base import Doc, TaskData, load_from_hub
 from harness.tasks.prompts_multilingual import CEVAL_SUBJECTS, CMMLU_SUBJECTS
 from harness.tasks.registries import HUB_FORMATS
 
@@ -35,6 +35,22 @@ class HubFormat:
     shot_row: RowMapper | None = None  # rows of the few-shot split, when they differ (MGSM train)
     finish: Callable[[list[Doc], list[Doc], TaskSpec], TaskData] = _plain
     subjects: tuple[str, ...] = ()  # one Hub config per subject (CMMLU, C-Eval); row["_subject"] set
+
+    def load(self, task: TaskSpec) -> TaskData:
+        """The task's items read from its Hub dataset with this format (rows fetched by `_rows`)."""
+        hub = task.data.hub
+        assert hub is not None
+        shot_row = self.shot_row or self.row
+        docs: list[Doc] = []
+        pool: list[Doc] = []
+        for subject in self.subjects or (None,):
+            name = subject or hub.name
+            tag = {"_subject": subject} if subject else {}
+            docs += [self.row({**r, **tag}, i, task) for i, r in enumerate(_rows(task, name, hub.split))]
+            if hub.fewshot_split:
+                pool += [shot_row({**r, **tag, "_split": hub.fewshot_split}, i, task)
+                         for i, r in enumerate(_rows(task, name, hub.fewshot_split))]
+        return self.finish(docs, pool, task)
 
 
 def _with_fixed_pool(key: str) -> Callable[[list[Doc], list[Doc], TaskSpec], TaskData]:
@@ -151,22 +167,5 @@ def _rows(task: TaskSpec, name: str | None, split: str) -> list[Row]:
 
 
 def load_hub(task: TaskSpec) -> TaskData:
-    hub = task.data.hub
-    assert hub is not None
-    if hub.format is None:
-        raise DataMissingError(
-            f"task '{task.id}': no Hub reader for this task (its YAML names no data.hub.format)",
-            "set HARNESS_DATA_DIR to a local mirror"
-        )
-    fmt = HUB_FORMATS.get(hub.format, f"task '{task.id}'")
-    shot_row = fmt.shot_row or fmt.row
-    docs: list[Doc] = []
-    pool: list[Doc] = []
-    for subject in fmt.subjects or (None,):
-        name = subject or hub.name
-        tag = {"_subject": subject} if subject else {}
-        docs += [fmt.row({**r, **tag}, i, task) for i, r in enumerate(_rows(task, name, hub.split))]
-        if hub.fewshot_split:
-            pool += [shot_row({**r, **tag, "_split": hub.fewshot_split}, i, task)
-                     for i, r in enumerate(_rows(task, name, hub.fewshot_split))]
-    return fmt.finish(docs, pool, task)
+    """The task's items from the Hub, read by the format its YAML names (`data.hub.format`)."""
+    return load_from_hub(task)
