@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from harness.answer_types import answer_type
 from harness.errors import InputError
 from harness.specs import Architecture, ModelSpec, TaskSpec
+from harness.tasks.native import max_new_tokens
 
 GIB = 1024**3
 
@@ -229,15 +230,6 @@ def prompt_tokens(model: ModelSpec, task: TaskSpec) -> int:
     """Prompt length guess: chat models zero-shot, base models with the task's shots."""
     shots = task.fewshot if model.kind == "base" else 0
     return PROMPT_TOKENS + shots * PROMPT_TOKENS_PER_SHOT
-
-
-def max_new_tokens(model: ModelSpec, task: TaskSpec) -> int:
-    """Generation budget: reasoning models use the task's reasoning budget, others its cap."""
-    if answer_type(task.answer_type).likelihood:
-        return 0
-    if model.kind == "reasoning":
-        return task.reasoning_max_new_tokens or model.generation.max_new_tokens
-    return task.max_new_tokens or model.generation.max_new_tokens
 
 
 def mean_output_tokens(model: ModelSpec, task: TaskSpec) -> float:

@@ -93,6 +93,9 @@ def answer_fields(spec: ModelSpec | TaskSpec) -> dict[str, Any]:
     for key in _LATER_TASK_FIELDS:
         if out.get(key) is None:
             out.pop(key, None)
+    if out["data"].get("hub") is not None:
+        # The Hub row reader was derived from the loader name (in the key) before the YAML named it.
+        out["data"]["hub"].pop("format", None)
     return out
 
 

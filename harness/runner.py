@@ -6,16 +6,11 @@ from __future__ import annotations
 
 from harness.run.driver import load_backend, run, run_model, run_task
 from harness.run.execute import execute
+from harness.run.plans import PlannedRequest, TaskPlan
 from harness.run.progress import Outcome, Progress, QuietProgress, failed
-from harness.run.requests import (
-    PlannedRequest,
-    TaskPlan,
-    build_items,
-    effective_sampling,
-    plan_task,
-    samples_per_item,
-)
 from harness.run.score import ERROR_FAIL_FRACTION
+from harness.run.task_runner import plan_task
+from harness.tasks.native import build_items, effective_sampling, samples_per_item
 
 __all__ = [
     "ERROR_FAIL_FRACTION", "Outcome", "PlannedRequest", "Progress", "QuietProgress", "TaskPlan", "build_items",

@@ -250,6 +250,9 @@ class HubData(Spec):
     name: str | None = None
     split: str = "test"
     fewshot_split: str | None = None
+    format: str | None = Field(
+        None, description="Registered Hub format that reads its rows (harness.tasks.hub), e.g. gsm8k_jsonl; "
+                          "a native task read only from the Hub needs one")
 
 
 class DataSource(Spec):
@@ -288,7 +291,7 @@ class TaskSpec(Spec):
         None, description="The project's lm-eval YAML directory the name was resolved against (descriptive)")
     data: DataSource
     prompt: str | None = Field(
-        None, description="Registered prompt builder (default: by answer_type), e.g. mgsm, arc"
+        None, description="Registered prompt builder, e.g. mgsm, arc (a native task's YAML names one)"
     )
     fewshot: int = Field(0, ge=0, description="Shots for base models (chat models: zero-shot CoT)")
     fewshot_seed: int = 1234

@@ -11,24 +11,34 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from harness.config import suggest
 from harness.specs import ModelSpec, TaskSpec
 
 
 def registry_problems(task: TaskSpec) -> list[str]:
-    """Names in a task spec that resolve to nothing: its prompt builder and its loader."""
-    from harness.tasks.base import known_loaders
-    from harness.tasks.prompts import known_builders
+    """Names in a task spec that resolve to nothing, or that a native task lacks: its prompt builder,
+    its loader and its Hub format (`harness.tasks.registries`)."""
+    from harness.registry import Registry
+    from harness.tasks.registries import HUB_FORMATS, LOADERS, PROMPTS
+
+    def unknown(registry: Registry[Any], name: str) -> str:
+        return f"{registry.field}: unknown {registry.what} '{name}', {suggest(name, registry.names())}"
 
     problems = []
-    builder = task.prompt or task.answer_type
-    if builder not in known_builders():
-        problems.append(f"prompt: unknown prompt builder '{builder}', {suggest(builder, sorted(known_builders()))}")
-    local = task.data.local
-    if local is not None and local.loader not in known_loaders():
-        problems.append(f"data.local.loader: unknown loader '{local.loader}', "
-                        f"{suggest(local.loader, sorted(known_loaders()))}")
+    local, hub = task.data.local, task.data.hub
+    if task.runner == "harness" and task.prompt is None:
+        problems.append(f"prompt: missing; name a prompt builder ({', '.join(PROMPTS.names())})")
+    if task.prompt is not None and task.prompt not in PROMPTS:
+        problems.append(unknown(PROMPTS, task.prompt))
+    if local is not None and local.loader not in LOADERS:
+        problems.append(unknown(LOADERS, local.loader))
+    if hub is not None and hub.format is not None and hub.format not in HUB_FORMATS:
+        problems.append(unknown(HUB_FORMATS, hub.format))
+    if task.runner == "harness" and hub is not None and hub.format is None and local is None:
+        problems.append(f"data.hub.format: missing; name the Hub format that reads {hub.path} "
+                        f"({', '.join(HUB_FORMATS.names())})")
     return problems
 
 

@@ -12,9 +12,9 @@ from harness.backends.base import EngineSettings, GenRequest, LLRequest, Samplin
 from harness.backends.openai_backend import OpenAIBackend
 from harness.errors import InputError
 from harness.records import GenerationRecord
-from harness.scoring import PlannedItem, grade_item
 from harness.specs import ModelSpec, TaskSpec
 from harness.tasks.base import Doc, Prompt
+from harness.tasks.native import PlannedItem, grade_item
 from harness.weights import resolve
 
 from helpers.stub_openai import StubServer, token_logprob

@@ -25,9 +25,9 @@ from harness.grading import grade_file
 from harness.grading.letters import choices_from_prompt
 from harness.grading.sources import resolvers
 from harness.records import GenerationRecord, SampleRecord
-from harness.scoring import PlannedItem, grade_item
 from harness.specs import ModelSpec, TaskSpec
 from harness.tasks.base import Doc, load_task_data
+from harness.tasks.native import PlannedItem, grade_item
 from harness.tasks.prompts import build_prompt
 
 from helpers.tiny_families import FAMILIES, family_tokenizer

@@ -16,7 +16,7 @@ from harness.config import load_catalog
 from harness.hardware import CPU_DTYPE_ENV, Machine
 from harness.plan import PlanError
 from harness.run.model_run import plan_model_run
-from harness.run.requests import plan_task
+from harness.run.task_runner import plan_task
 
 from helpers.fake_models import fake_model
 

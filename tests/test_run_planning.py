@@ -13,7 +13,8 @@ import pytest
 from harness.backends.base import GenRequest, LLRequest
 from harness.backends.fake import ByteTokenizer
 from harness.config import load_catalog
-from harness.run.requests import build_items, plan_task, request_seed, token_budget
+from harness.run.task_runner import plan_task
+from harness.tasks.native import build_items, request_seed, token_budget
 
 from helpers.fake_models import fake_model
 

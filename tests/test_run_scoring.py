@@ -9,8 +9,8 @@ import pytest
 from harness.backends.fake import ByteTokenizer
 from harness.config import load_catalog
 from harness.records import GenerationRecord
-from harness.run.requests import build_items, plan_task
-from harness.run.score import score_task
+from harness.run.task_runner import plan_task
+from harness.tasks.native import build_items, score_task
 
 from helpers.fake_models import fake_model
 

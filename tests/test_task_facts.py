@@ -42,7 +42,7 @@ def test_stated_facts_match_the_data_in_the_mirror() -> None:
             usual, _ = collections.Counter(len(d.choices) for d in docs).most_common(1)[0]
             assert usual == task.choices, task.id
         checked += 1
-    assert checked == 37  # every task the local mirror holds
+    assert checked == 38  # every task the local mirror holds
 
 
 def test_plan_counts_items_from_the_spec() -> None:
@@ -110,3 +110,77 @@ def test_the_aime_year_is_a_spec_field_not_parsed_from_an_id(tmp_path, monkeypat
     assert load_task_data(renamed).docs[0].doc_id == "1999-I-1"
     with pytest.raises(InputError, match="has no `year`"):
         load_task_data(aime.model_copy(update={"year": None}))
+
+
+# ---------------------------------------------------------------- one registry mechanism, names in the YAML
+
+
+def test_a_registry_fills_itself_from_its_module_and_refuses_clashes(tmp_path: Path, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    from harness.errors import InputError
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "r17_things.py").write_text(
+        "from harness.registry import Registry\nTHINGS = Registry('thing', 'data.thing', ('r17_fill',))\n")
+    (tmp_path / "r17_fill.py").write_text("from r17_things import THINGS\nTHINGS.add('one', 1)\nTHINGS.add('two', 2)\n")
+    things = importlib.import_module("r17_things").THINGS
+    assert "r17_fill" not in sys.modules  # nothing is imported until a name is looked up
+    assert things.get("two") == 2 and things.names() == ["one", "two"]
+    with pytest.raises(InputError) as info:
+        things.get("three", "task 'x'")
+    assert info.value.one_line().startswith("task 'x': data.thing: unknown thing 'three'")
+    assert "use one of one, two" in info.value.one_line()
+    with pytest.raises(ValueError, match="thing 'one' is registered twice"):
+        things.add("one", 3)
+    for name in ("r17_things", "r17_fill"):
+        monkeypatch.delitem(sys.modules, name)
+
+
+def test_the_three_task_registries_know_what_the_yamls_name() -> None:
+    from harness.tasks.registries import HUB_FORMATS, LOADERS, PROMPTS
+
+    native = [t for t in CATALOG.tasks.values() if t.runner == "harness"]
+    assert all(t.prompt in PROMPTS for t in native)
+    assert all(t.data.local.loader in LOADERS for t in native if t.data.local)
+    formats = {t.id: t.data.hub.format for t in native if t.data.hub}
+    assert formats["gsm8k"] == "gsm8k_jsonl" and formats["global_mmlu_de"] == "global_mmlu"
+    assert formats["math_l5"] is None  # no Hub reader: its items come from the local file only
+    assert all(f in HUB_FORMATS for f in formats.values() if f is not None)
+
+
+def test_a_hub_format_is_named_and_checked_when_the_catalogue_loads(tmp_path: Path) -> None:
+    hub_only = {"hub": {"path": "openai/gsm8k", "name": "main", "split": "test"}}
+    configs = _catalog_with(tmp_path, "gsm8k", data=hub_only)
+    with pytest.raises(ConfigError) as info:
+        load_catalog(configs)
+    assert "gsm8k.yaml: data.hub.format: missing; name the Hub format that reads openai/gsm8k" in info.value.one_line()
+    configs = _catalog_with(tmp_path / "b", "gsm8k", data={"hub": {**hub_only["hub"], "format": "gsm8k_jsnol"}})
+    with pytest.raises(ConfigError) as info:
+        load_catalog(configs)
+    assert ("gsm8k.yaml: data.hub.format: unknown Hub format 'gsm8k_jsnol', did you mean 'gsm8k_jsonl'?"
+            in info.value.one_line())
+    configs = _catalog_with(tmp_path / "c", "gsm8k", prompt=None)
+    with pytest.raises(ConfigError, match="gsm8k.yaml: prompt: missing; name a prompt builder"):
+        load_catalog(configs)
+
+
+def test_the_hub_format_reads_the_rows_and_leaves_the_run_key_alone(monkeypatch) -> None:
+    from harness import provenance
+    from harness.tasks import hub
+
+    gsm = CATALOG.tasks["gsm8k"]
+    row = {"question": "1+1?", "answer": "1+1=2\n#### 2"}
+    monkeypatch.setattr(hub, "_rows", lambda task, name, split: [dict(row)])
+    assert hub.load_hub(gsm).docs[0].gold == "2"
+    assert gsm.data.hub is not None
+    other = gsm.model_copy(update={"data": gsm.data.model_copy(
+        update={"hub": gsm.data.hub.model_copy(update={"format": None})})})
+    key = {"weights_hash": None, "data_hashes": {}, "limit": None, "sampling": {}, "packages": {}}
+    model = next(iter(CATALOG.models.values()))
+    assert provenance.run_key(model, gsm, **key) == provenance.run_key(model, other, **key)  # type: ignore[arg-type]
+    from harness.errors import DataMissingError
+
+    with pytest.raises(DataMissingError, match="names no data.hub.format"):
+        hub.load_hub(other)

@@ -38,7 +38,7 @@ MGSM_LANGS = ["bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh"]
 GLOBAL_MMLU_LANGS = ["ar", "bn", "de", "en", "es", "fr", "hi", "id", "it", "ja", "ko", "pt", "sw", "yo", "zh"]
 XCOPA_LANGS = ["et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"]
 REASONING = ["gsm8k", "math500", "aime24", "aime25", "gpqa_diamond", "mmlu_pro"]
-REFERENCE = ["arc_easy", "arc_challenge", "piqa", "boolq", "hellaswag", "winogrande"]
+REFERENCE = ["arc_easy", "arc_challenge", "arc_challenge_chat", "piqa", "boolq", "hellaswag", "winogrande"]
 
 # Items per task in the mirror (shared/data/MANIFEST.md).
 MIRRORED: dict[str, int] = {
@@ -575,3 +575,45 @@ def test_gpqa_and_mmlu_pro_read_their_release_files(tmp_path: Path) -> None:
     assert doc.gold == "B" and len(doc.choices) == 10 and len(doc.meta["shots"]) == 6
     text = build_prompt(CATALOG.tasks["mmlu_pro"], doc, [], False).text or ""
     assert text.count("Answer: Let's think step by step.") == 6 and "Step 4." in text and "Step 5." not in text
+
+
+# ---------------------------------------------------------------- a benchmark added as one YAML and one builder
+
+
+def test_arc_challenge_chat_asks_as_the_llama_cards_and_grades_the_letter() -> None:
+    """configs/tasks/arc_challenge_chat.yaml plus the `arc_chat` prompt builder: lm-eval's
+    arc_challenge_llama prompt on every four-option item, and "The best answer is C" graded."""
+    from harness.records import GenerationRecord
+    from harness.specs import ModelSpec
+    from harness.tasks.native import PlannedItem, grade_item, metrics_for
+
+    from helpers.fake_models import fake_spec
+
+    task, docs = CATALOG.tasks["arc_challenge_chat"], data("arc_challenge_chat").docs
+    assert len(docs) == task.items == 1172 and sum(len(d.choices) == 4 for d in docs) == 1165
+    llama = (lm_eval_tasks_dir() / "llama3" / "instruct" / "arc_challenge" / "arc_challenge_llama.yaml").read_text()
+    template = json.loads(re.search(r"^doc_to_text: (\".*\")$", llama, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    for doc in [d for d in docs if len(d.choices) == 4]:
+        want = template.replace("{{ question }}", doc.question)
+        for i, choice in enumerate(doc.choices):
+            want = want.replace(f"{{{{ choices.text[{i}] }}}}", choice)
+        assert build_prompt(task, doc, [], True).messages == ({"role": "user", "content": want},)
+        assert build_prompt(task, doc, [], False).text == want + " The best answer is"
+    odd = next(d for d in docs if len(d.choices) == 5)
+    odd_text = (build_prompt(task, odd, [], True).messages or ({},))[0]["content"]
+    assert "five candidate answers (A, B, C, D and E)" in odd_text and "one of A, B, C, D or E." in odd_text
+
+    model = ModelSpec.model_validate(fake_spec())
+    doc = docs[0]
+    prompt = build_prompt(task, doc, [], True)
+    item = PlannedItem(doc, 0, prompt, (prompt.messages or ({},))[0]["content"], "h", ("k",))
+    answers = ((f"Photosynthesis aside, the best answer is {doc.gold}", True), ("The best answer is Z", False))
+    samples = []
+    for answer, correct in answers:
+        gen = GenerationRecord(key="k", doc_id=doc.doc_id, sample_idx=0, kind="generate", text=answer,
+                               finish_reason="stop")
+        samples.append(grade_item(item, [gen], model, task, "r"))
+        assert samples[-1].correct is correct
+    (metric,) = metrics_for(model, task, samples[:1], gen_wall_s=1.0)
+    assert (metric.metric, metric.score, metric.n) == ("accuracy", 1.0, 1)
+

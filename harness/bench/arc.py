@@ -47,7 +47,7 @@ def _model(model_id: str) -> Any:
 
 
 def _accuracy(model: Any, items: list[Any], plan: Any, results: dict[str, LLResult]) -> dict[str, Any]:
-    from harness.run.score import score_task
+    from harness.tasks.native import score_task
 
     cache = {k: GenerationRecord(key=k, doc_id="", kind="loglikelihood", logprob=r.logprob,
                                  prompt_tokens=r.prompt_tokens) for k, r in results.items()}

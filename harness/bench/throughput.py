@@ -18,8 +18,8 @@ from typing import Any
 
 from harness.backends.base import GenRequest, LLRequest
 from harness.run.execute import execute
+from harness.run.plans import PlannedRequest
 from harness.run.progress import QuietProgress
-from harness.run.requests import PlannedRequest
 from harness.store import RunDir
 
 

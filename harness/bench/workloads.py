@@ -16,10 +16,11 @@ from typing import Any
 
 from harness import provenance
 from harness.backends.base import GenRequest, SamplingSettings
-from harness.run.requests import PlannedRequest, build_items, plan_task
-from harness.scoring import PlannedItem
+from harness.run.plans import PlannedRequest
+from harness.run.task_runner import plan_task
 from harness.specs import ModelSpec
 from harness.tasks.base import data_dir
+from harness.tasks.native import PlannedItem, build_items
 
 
 def questions(n: int) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from harness.answer_types import ANSWER_TYPES
 from harness.errors import InputError
 from harness.grading.api import grade
 from harness.grading.choice import normalise_letter
@@ -193,7 +194,8 @@ def _verdict(
     gold = str(row["gold"])
     record = "run_key" in row
     logprobs = row.get("choice_logprobs")
-    if answer_type == "likelihood_choice" and isinstance(logprobs, list) and logprobs:
+    kind = ANSWER_TYPES.get(answer_type)
+    if kind is not None and kind.likelihood and isinstance(logprobs, list) and logprobs:
         scores = [-math.inf if x is None else float(x) for x in logprobs]
         letter = LATIN[max(range(len(scores)), key=scores.__getitem__)]
         correct = letter == (normalise_letter(gold) or gold)

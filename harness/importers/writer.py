@@ -45,10 +45,12 @@ def import_key(source: SourceFile, model: ModelSpec, task: TaskSpec) -> str:
 
 def _grade(source: SourceFile, matching: Matching, model: ModelSpec, task: TaskSpec,
            run_key: str) -> tuple[list[GenerationRecord], list[SampleRecord], list[dict[str, Any]]]:
+    from harness.answer_types import answer_type
     from harness.provenance import request_key
-    from harness.scoring import PlannedItem, grade_item
     from harness.tasks.base import Prompt
+    from harness.tasks.native import PlannedItem, grade_item
 
+    likelihood = answer_type(task.answer_type).likelihood
     gens, samples, verdicts = [], [], []
     served = {"mode": "imported", "format": source.format, "source": source.path.name}
     for item, doc, how in matching.pairs:
@@ -56,7 +58,7 @@ def _grade(source: SourceFile, matching: Matching, model: ModelSpec, task: TaskS
         prompt = Prompt(text=prompt_text)
         prompt_hash = hashlib.sha256(prompt_text.encode()).hexdigest()[:16]
         logprobs = item.meta.get("logprobs")
-        if task.answer_type == "likelihood_choice" and isinstance(logprobs, list):
+        if likelihood and isinstance(logprobs, list):
             keys = tuple(request_key(prompt.identity(), {"source": source.sha256}, item.sample_idx, f"{doc.doc_id}:{i}")
                          for i in range(len(logprobs)))
             item_gens = [GenerationRecord(key=k, doc_id=doc.doc_id, sample_idx=item.sample_idx, kind="loglikelihood",
@@ -86,7 +88,7 @@ def write_run(results: Path, source: SourceFile, matching: Matching, model: Mode
               ) -> dict[str, Any]:
     """Grade and write the run `run_key`; returns `summarise(samples, verdicts)`, written as import.json."""
     from harness.provenance import git_commit, harness_version
-    from harness.scoring import metrics_for
+    from harness.tasks.native import metrics_for
 
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()

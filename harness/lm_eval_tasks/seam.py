@@ -1,6 +1,6 @@
 """The one place the runner meets lm-eval tasks: plan → requests → score.
 
-    plan = plan_lm_eval_task(model, task, weights, limit, results)   # harness.run.requests.plan_task
+    plan = plan_lm_eval_task(model, task, weights, limit, results)   # harness.run.task_runner.plan_task
     requests = plan.lm_eval.requests(model, backend.tokenizer)         # instead of build_items
     cache = execute(backend, plan, requests, ...)                       # the runner's persistence + resume
     samples, metrics = plan.lm_eval.score(model, cache, gen_wall_s)    # instead of grade_item/metrics_for

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.answer_types import ANSWER_TYPES
 from harness.records import MetricRecord, RunManifest
 from harness.report.claims_view import DRY_SOURCE, Score, ScoreBook, size_class
 
@@ -110,9 +111,8 @@ ASSUMED_CHOICES = 4  # multiple-choice tasks whose spec does not say how many op
 
 def chance_of(task_spec: dict[str, Any]) -> float:
     """The accuracy of a uniform guess: 1 / options for multiple-choice tasks, 0 for open answers."""
-    if task_spec.get("answer_type") not in ("choice_letter", "likelihood_choice"):
-        return 0.0
-    return 1.0 / int(task_spec.get("choices") or ASSUMED_CHOICES)
+    kind = ANSWER_TYPES.get(str(task_spec.get("answer_type")))
+    return kind.chance(int(task_spec.get("choices") or ASSUMED_CHOICES)) if kind is not None else 0.0
 
 
 def _primary(metrics: list[MetricRecord]) -> MetricRecord:

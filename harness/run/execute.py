@@ -22,8 +22,8 @@ from harness.backends.base import (
     stream_loglikelihood,
 )
 from harness.records import GenerationRecord
+from harness.run.plans import PlannedRequest
 from harness.run.progress import Progress
-from harness.run.requests import PlannedRequest
 from harness.store import RunDir
 
 

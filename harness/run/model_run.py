@@ -19,7 +19,8 @@ from harness.backends.base import EngineSettings
 from harness.errors import HarnessError
 from harness.hardware import EffectiveModel, Machine, effective_model, engine_settings_for
 from harness.run.parallel import DeviceGroup, data_parallel_groups
-from harness.run.requests import TaskPlan, plan_task
+from harness.run.plans import TaskPlan
+from harness.run.task_runner import plan_task
 from harness.settings import Settings, current
 from harness.specs import ModelSpec, TaskSpec
 from harness.weights import ResolvedWeights, resolve

@@ -1,19 +1,20 @@
-"""Scoring glue: a run's generation records → graded samples, metrics and the run's verdict.
+"""The run's verdict on its scored samples, whichever runner scored them (native or lm-eval).
 
-Pure CPU work on records (no engine), so a finished run can be re-scored anywhere.
+Pure CPU work on records (no engine). Grading and metrics are the task runner's: the native
+task's in `harness.tasks.native`, lm-eval's in `harness.lm_eval_tasks.score`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.records import GenerationRecord, MetricRecord, SampleRecord
-from harness.scoring import TRUNCATION_WARN_FRACTION, PlannedItem, grade_item, metrics_for
+from harness.records import MetricRecord, SampleRecord
 from harness.specs import ModelSpec, TaskSpec
 
 # A run whose backend failed on more than this fraction of samples is a failed run, not a score.
 ERROR_FAIL_FRACTION = 0.05
+# Above this fraction of answers cut by the token budget, the run warns that the score understates.
+TRUNCATION_WARN_FRACTION = 0.03
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,6 @@ class ScoredTask:
     metrics: list[MetricRecord]
     error: str | None  # set when too many requests failed: the run is failed, not scored
     warnings: list[str]
-
-
-def score_task(model: ModelSpec, task: TaskSpec, run_key: str, items: list[PlannedItem],
-               cache: Mapping[str, GenerationRecord], gen_wall_s: float) -> ScoredTask:
-    """Grade every item from its records, compute the metrics, and judge the backend error rate."""
-    samples = [grade_item(it, [cache[k] for k in it.keys], model, task, run_key) for it in items]
-    return judge(model, task, samples, metrics_for(model, task, samples, gen_wall_s))
 
 
 def judge(model: ModelSpec, task: TaskSpec, samples: list[SampleRecord], metrics: list[MetricRecord]) -> ScoredTask:

@@ -41,23 +41,23 @@ class TaskRunner(Protocol):
 
 
 class NativeTaskRunner:
-    """The harness's own tasks (`runner: harness`): `harness.run.requests` builds the items and
-    requests, `harness.run.score` grades them and computes the metrics."""
+    """The harness's own tasks (`runner: harness`): all of a native task's logic (budget, sampling,
+    items, requests, grading, metrics) is in `harness.tasks.native`."""
 
     def plan(self, model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
              results: Path) -> TaskPlan:
-        from harness.run.requests import plan_native_task
+        from harness.tasks.native import plan_task
 
-        return plan_native_task(model, task, weights, limit, results)
+        return plan_task(model, task, weights, limit, results)
 
     def requests(self, model: ModelSpec, plan: TaskPlan, tokenizer: Any) -> tuple[Any, Mapping[str, PlannedRequest]]:
-        from harness.run.requests import build_items
+        from harness.tasks.native import build_items
 
         return build_items(model, plan, tokenizer)
 
     def score(self, model: ModelSpec, plan: TaskPlan, work: Any, cache: Mapping[str, GenerationRecord],
               gen_wall_s: float) -> ScoredTask:
-        from harness.run.score import score_task
+        from harness.tasks.native import score_task
 
         return score_task(model, plan.task, plan.run_key, work, cache, gen_wall_s)
 
@@ -95,3 +95,10 @@ def runner_for(task: TaskSpec) -> TaskRunner:
     except KeyError:
         raise InputError(f"task '{task.id}': unknown runner '{task.runner}'",
                          f"use one of {', '.join(RUNNERS)}") from None
+
+
+def plan_task(model: ModelSpec, task: TaskSpec, weights: ResolvedWeights | None, limit: int | None,
+              results: Path) -> TaskPlan:
+    """Load a task's items and fix its run key, by the task's runner.
+    `model` is the effective spec (its dtype is the one the engine computes in)."""
+    return runner_for(task).plan(model, task, weights, limit, results)

@@ -1,7 +1,8 @@
 """The task interface: items (Docs) and the prompts built from them.
 
-A task is a TaskSpec (YAML) plus a registered *loader* that reads its items and a *formatter*
-that turns an item into a prompt. Grading is by the task's `answer_type` (harness.grading).
+A task is a TaskSpec (YAML) plus a registered *loader* that reads its items and a *prompt
+builder* that turns an item into a prompt, each named in the YAML and looked up in
+`harness.tasks.registries`. Grading is by the task's `answer_type` (harness.answer_types).
 Nothing here imports torch, vllm or lm_eval.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from harness.errors import DataMissingError
 from harness.specs import TaskSpec
+from harness.tasks.registries import HUB_FORMATS, LOADERS
 
 Message = dict[str, str]
 
@@ -61,24 +63,6 @@ class TaskData:
     fewshot_pool: list[Doc] = field(default_factory=list)
 
 
-_LOADERS: dict[str, Loader] = {}
-
-
-def register_loader(name: str) -> Callable[[Loader], Loader]:
-    def deco(fn: Loader) -> Loader:
-        _LOADERS[name] = fn
-        return fn
-
-    return deco
-
-
-def known_loaders() -> set[str]:
-    """Every registered loader name."""
-    from harness.tasks import loaders  # noqa: F401  (registers the loaders)
-
-    return set(_LOADERS)
-
-
 def data_dir() -> Path | None:
     from harness.settings import current
 
@@ -87,8 +71,6 @@ def data_dir() -> Path | None:
 
 def load_task_data(task: TaskSpec) -> TaskData:
     """Read a task's items from the local mirror ($HARNESS_DATA_DIR) or, without one, the Hub."""
-    from harness.tasks import loaders  # noqa: F401  (registers loaders)
-
     root = data_dir()
     local = task.data.local
     if root is not None and local is not None:
@@ -98,11 +80,9 @@ def load_task_data(task: TaskSpec) -> TaskData:
                 f"task '{task.id}': data file {root / missing[0]} not found",
                 _how_to_provide(task),
             )
-        if local.loader not in _LOADERS:
-            raise DataMissingError(f"task '{task.id}': unknown loader '{local.loader}'")
-        data = _LOADERS[local.loader](task, root)
+        data = LOADERS.get(local.loader, f"task '{task.id}'")(task, root)
     elif task.data.hub is not None and root is None:
-        data = _load_from_hub(task)
+        data = load_from_hub(task)
     else:
         raise DataMissingError(
             f"task '{task.id}': no data in the local mirror {root}", _how_to_provide(task)
@@ -126,10 +106,17 @@ def _how_to_provide(task: TaskSpec) -> str:
     return "; ".join(parts) or "this task has no data source"
 
 
-def _load_from_hub(task: TaskSpec) -> TaskData:
-    from harness.tasks.hub import load_hub
-
-    return load_hub(task)
+def load_from_hub(task: TaskSpec) -> TaskData:
+    """A task's items read from its Hub dataset by the format its YAML names (`data.hub.format`,
+    looked up in `HUB_FORMATS`, so this module never imports `harness.tasks.hub`)."""
+    hub = task.data.hub
+    assert hub is not None
+    if hub.format is None:
+        raise DataMissingError(
+            f"task '{task.id}': no Hub reader for this task (its YAML names no data.hub.format)",
+            "set HARNESS_DATA_DIR to a local mirror"
+        )
+    return HUB_FORMATS.get(hub.format, f"task '{task.id}'").load(task)
 
 
 def fewshot_examples(task: TaskSpec, pool: list[Doc], n: int, exclude: str) -> list[Doc]:

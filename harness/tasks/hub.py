@@ -1,9 +1,9 @@
 """Load a task's items from the Hugging Face Hub dataset lm-eval uses (when no mirror is set).
 
-A task's Hub format is found by its local loader name (the item schema is the same), else its
-group, else its id. Column names follow the lm-eval task YAMLs that read these datasets; the row
-functions are shared with `harness.tasks.loaders`, so a Hub item and the same mirrored item
-become the same Doc.
+A task YAML names its Hub format in `data.hub.format` (`HUB_FORMATS`, harness.tasks.registries;
+by convention the name of the local loader whose item schema it shares). Column names follow the
+lm-eval task YAMLs that read these datasets; the row functions are shared with
+`harness.tasks.loaders`, so a Hub item and the same mirrored item become the same Doc.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any
 from harness.errors import DataMissingError
 from harness.specs import TaskSpec
 from harness.tasks import loaders as L
-from harness.tasks.base import Doc, TaskData
+from harness.tasks.base import Doc, TaskData, load_from_hub
+from harness.tasks.prompts_multilingual import CEVAL_SUBJECTS, CMMLU_SUBJECTS
+from harness.tasks.registries import HUB_FORMATS
 
 Row = dict[str, Any]
 RowMapper = Callable[[Row, int, TaskSpec], Doc]
@@ -27,21 +29,28 @@ def _plain(docs: list[Doc], pool: list[Doc], task: TaskSpec) -> TaskData:
 
 @dataclass(frozen=True)
 class HubFormat:
+    """How one Hub dataset's rows become Docs: a row mapper, and how the split's docs finish."""
+
     row: RowMapper
     shot_row: RowMapper | None = None  # rows of the few-shot split, when they differ (MGSM train)
     finish: Callable[[list[Doc], list[Doc], TaskSpec], TaskData] = _plain
     subjects: tuple[str, ...] = ()  # one Hub config per subject (CMMLU, C-Eval); row["_subject"] set
 
-
-_FORMATS: dict[str, HubFormat] = {}
-
-
-def register_hub_format(key: str, fmt: HubFormat) -> None:
-    _FORMATS[key] = fmt
-
-
-def format_key(task: TaskSpec) -> str:
-    return task.data.local.loader if task.data.local else (task.group or task.id)
+    def load(self, task: TaskSpec) -> TaskData:
+        """The task's items read from its Hub dataset with this format (rows fetched by `_rows`)."""
+        hub = task.data.hub
+        assert hub is not None
+        shot_row = self.shot_row or self.row
+        docs: list[Doc] = []
+        pool: list[Doc] = []
+        for subject in self.subjects or (None,):
+            name = subject or hub.name
+            tag = {"_subject": subject} if subject else {}
+            docs += [self.row({**r, **tag}, i, task) for i, r in enumerate(_rows(task, name, hub.split))]
+            if hub.fewshot_split:
+                pool += [shot_row({**r, **tag, "_split": hub.fewshot_split}, i, task)
+                         for i, r in enumerate(_rows(task, name, hub.fewshot_split))]
+        return self.finish(docs, pool, task)
 
 
 def _with_fixed_pool(key: str) -> Callable[[list[Doc], list[Doc], TaskSpec], TaskData]:
@@ -114,32 +123,25 @@ def _ceval(row: Row, i: int, task: TaskSpec) -> Doc:
                meta={"subject": subject})
 
 
-def _register() -> None:
-    from harness.tasks.prompts_multilingual import CEVAL_SUBJECTS, CMMLU_SUBJECTS
-
-    for key, fmt in {
-        "gsm8k_jsonl": HubFormat(lambda r, i, t: L.gsm8k_doc(r, str(i)), finish=_with_fixed_pool("gsm8k_jsonl")),
-        "math500_jsonl": HubFormat(lambda r, i, t: L.math500_doc(r), finish=_with_fixed_pool("math500_jsonl")),
-        "aime_jsonl": HubFormat(_aime, finish=lambda d, p, t: TaskData(
-            sorted(d, key=lambda x: L.aime_key(x.doc_id)))),
-        "gpqa_csv": HubFormat(lambda r, i, t: L.gpqa_doc(r)),
-        "mmlu_pro_parquet": HubFormat(lambda r, i, t: L.mmlu_pro_doc(r), finish=_subject_shots),
-        "mgsm_tsv": HubFormat(_mgsm_test, shot_row=_mgsm_train),
-        "cmmlu_csv": HubFormat(lambda r, i, t: L.cmmlu_doc(r, r["_subject"], _split_prefix(r) + str(i)),
-                               finish=_subject_shots,
-                               subjects=tuple(CMMLU_SUBJECTS)),
-        "ceval": HubFormat(_ceval, finish=_subject_shots, subjects=tuple(CEVAL_SUBJECTS)),
-        "global_mmlu": HubFormat(_global_mmlu),
-        "belebele_jsonl": HubFormat(lambda r, i, t: L.belebele_official_doc(r, i),
-                                    finish=lambda d, p, t: TaskData(d, d)),
-        "xcopa_jsonl": HubFormat(lambda r, i, t: L.xcopa_doc(r)),
-        "arc_jsonl": HubFormat(_arc),
-        "piqa_jsonl": HubFormat(lambda r, i, t: L.piqa_doc(r, int(r["label"]), i)),
-        "boolq_jsonl": HubFormat(lambda r, i, t: L.boolq_doc(r, i)),
-        "hellaswag_jsonl": HubFormat(_hellaswag),
-        "winogrande_jsonl": HubFormat(_winogrande),
-    }.items():
-        register_hub_format(key, fmt)
+# The formats, by name (a task YAML's `data.hub.format`); `HUB_FORMATS` imports this module on first lookup.
+_add = HUB_FORMATS.add
+_add("gsm8k_jsonl", HubFormat(lambda r, i, t: L.gsm8k_doc(r, str(i)), finish=_with_fixed_pool("gsm8k_jsonl")))
+_add("math500_jsonl", HubFormat(lambda r, i, t: L.math500_doc(r), finish=_with_fixed_pool("math500_jsonl")))
+_add("aime_jsonl", HubFormat(_aime, finish=lambda d, p, t: TaskData(sorted(d, key=lambda x: L.aime_key(x.doc_id)))))
+_add("gpqa_csv", HubFormat(lambda r, i, t: L.gpqa_doc(r)))
+_add("mmlu_pro_parquet", HubFormat(lambda r, i, t: L.mmlu_pro_doc(r), finish=_subject_shots))
+_add("mgsm_tsv", HubFormat(_mgsm_test, shot_row=_mgsm_train))
+_add("cmmlu_csv", HubFormat(lambda r, i, t: L.cmmlu_doc(r, r["_subject"], _split_prefix(r) + str(i)),
+                            finish=_subject_shots, subjects=tuple(CMMLU_SUBJECTS)))
+_add("ceval", HubFormat(_ceval, finish=_subject_shots, subjects=tuple(CEVAL_SUBJECTS)))
+_add("global_mmlu", HubFormat(_global_mmlu))
+_add("belebele_jsonl", HubFormat(lambda r, i, t: L.belebele_official_doc(r, i), finish=lambda d, p, t: TaskData(d, d)))
+_add("xcopa_jsonl", HubFormat(lambda r, i, t: L.xcopa_doc(r)))
+_add("arc_jsonl", HubFormat(_arc))
+_add("piqa_jsonl", HubFormat(lambda r, i, t: L.piqa_doc(r, int(r["label"]), i)))
+_add("boolq_jsonl", HubFormat(lambda r, i, t: L.boolq_doc(r, i)))
+_add("hellaswag_jsonl", HubFormat(_hellaswag))
+_add("winogrande_jsonl", HubFormat(_winogrande))
 
 
 GATED = {"Idavidrein/gpqa": "accept the dataset's terms on its Hub page and set HF_TOKEN"}
@@ -165,23 +167,5 @@ def _rows(task: TaskSpec, name: str | None, split: str) -> list[Row]:
 
 
 def load_hub(task: TaskSpec) -> TaskData:
-    hub = task.data.hub
-    assert hub is not None
-    if not _FORMATS:
-        _register()
-    fmt = _FORMATS.get(format_key(task))
-    if fmt is None:
-        raise DataMissingError(
-            f"task '{task.id}': no Hub reader for this task", "set HARNESS_DATA_DIR to a local mirror"
-        )
-    shot_row = fmt.shot_row or fmt.row
-    docs: list[Doc] = []
-    pool: list[Doc] = []
-    for subject in fmt.subjects or (None,):
-        name = subject or hub.name
-        tag = {"_subject": subject} if subject else {}
-        docs += [fmt.row({**r, **tag}, i, task) for i, r in enumerate(_rows(task, name, hub.split))]
-        if hub.fewshot_split:
-            pool += [shot_row({**r, **tag, "_split": hub.fewshot_split}, i, task)
-                     for i, r in enumerate(_rows(task, name, hub.fewshot_split))]
-    return fmt.finish(docs, pool, task)
+    """The task's items from the Hub, read by the format its YAML names (`data.hub.format`)."""
+    return load_from_hub(task)

@@ -1,7 +1,8 @@
 """Loaders for the upstream release files in the local mirror ($HARNESS_DATA_DIR).
 
 Each loader reads the files a TaskSpec names and returns normalised Docs. Formats are described
-in the mirror's MANIFEST.md. Loaders are registered by name; YAML task specs refer to them.
+in the mirror's MANIFEST.md. Loaders are registered by name (`LOADERS`, harness.tasks.registries);
+a task YAML names one in `data.local.loader`.
 The `*_doc` row functions are shared with `harness.tasks.hub`, so an item read from the mirror
 and the same item read from the Hub become the same Doc (same `doc_id`, choices and gold).
 
@@ -23,8 +24,9 @@ from typing import Any
 
 from harness.errors import DataMissingError, InputError
 from harness.specs import TaskSpec
-from harness.tasks.base import Doc, TaskData, register_loader
+from harness.tasks.base import Doc, TaskData
 from harness.tasks.prompts import GSM8K_COT_EXEMPLARS, MINERVA_MATH_EXEMPLARS
+from harness.tasks.registries import LOADERS
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -98,7 +100,7 @@ def gsm8k_doc(row: dict[str, Any], doc_id: str) -> Doc:
     )
 
 
-@register_loader("gsm8k_jsonl")
+@LOADERS.register("gsm8k_jsonl")
 def load_gsm8k(task: TaskSpec, root: Path) -> TaskData:
     """Test items; exemplars are lm-eval gsm8k_cot's fixed 8 (Wei et al.), not train items."""
     files, _ = _files(task, root)
@@ -115,7 +117,7 @@ def math500_doc(row: dict[str, Any]) -> Doc:
                meta={"subject": row.get("subject", ""), "level": row.get("level")})
 
 
-@register_loader("math500_jsonl")
+@LOADERS.register("math500_jsonl")
 def load_math500(task: TaskSpec, root: Path) -> TaskData:
     files, _ = _files(task, root)
     docs = [math500_doc(r) for f in files for r in read_jsonl(f)]
@@ -155,7 +157,7 @@ def aime_doc(row: dict[str, Any], year: str, index: int) -> Doc:
     return Doc(doc_id=doc_id, question=fields["problem"], gold=gold, solution=fields.get("solution") or "")
 
 
-@register_loader("aime_jsonl")
+@LOADERS.register("aime_jsonl")
 def load_aime(task: TaskSpec, root: Path) -> TaskData:
     """AIME JSON Lines (Qwen2.5-Math's aime24, evalchemy's aime25), ordered I-1..I-15, II-1..II-15."""
     files, _ = _files(task, root)
@@ -184,7 +186,7 @@ def gpqa_doc(row: dict[str, Any]) -> Doc:
                choices=tuple(choices), meta={"domain": row.get("High-level domain", "")})
 
 
-@register_loader("gpqa_csv")
+@LOADERS.register("gpqa_csv")
 def load_gpqa(task: TaskSpec, root: Path) -> TaskData:
     """The official release CSV (gpqa_diamond.csv from the password-protected dataset.zip)."""
     files, _ = _files(task, root)
@@ -198,7 +200,7 @@ def mmlu_pro_doc(row: dict[str, Any]) -> Doc:
                choices=tuple(options), solution=cot, meta={"subject": row["category"]})
 
 
-@register_loader("mmlu_pro_parquet")
+@LOADERS.register("mmlu_pro_parquet")
 def load_mmlu_pro(task: TaskSpec, root: Path) -> TaskData:
     """TIGER-Lab/MMLU-Pro's release parquet files (test; validation holds the CoT exemplars)."""
     import pandas as pd
@@ -227,7 +229,7 @@ def mgsm_exemplar(q: str, a: str, number: Any, i: int) -> Doc:
                solution=strip_header(a), meta={"order": i})
 
 
-@register_loader("mgsm_tsv")
+@LOADERS.register("mgsm_tsv")
 def load_mgsm(task: TaskSpec, root: Path) -> TaskData:
     """`mgsm_<lang>.tsv` (question TAB answer, no header); exemplars from mgsm_exemplars.json."""
     files, shots = _files(task, root)
@@ -262,7 +264,7 @@ def cmmlu_doc(row: dict[str, Any], subject: str, doc_id: str) -> Doc:
                meta={"subject": subject})
 
 
-@register_loader("cmmlu_csv")
+@LOADERS.register("cmmlu_csv")
 def load_cmmlu(task: TaskSpec, root: Path) -> TaskData:
     """`cmmlu/{test,dev}/<subject>.csv` (header `,Question,A,B,C,D,Answer`); 5 dev shots per subject."""
     files, shots = _files(task, root)
@@ -308,7 +310,7 @@ def _belebele_file(f: Path) -> list[Doc]:
     return docs
 
 
-@register_loader("belebele_jsonl")
+@LOADERS.register("belebele_jsonl")
 def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     """Belebele JSON Lines: the official per-language file, or the mirror's regrouped format
     (one line per passage, `items[].answers[].{text,correct}` in mc_answer1..4 order).
@@ -320,7 +322,7 @@ def load_belebele(task: TaskSpec, root: Path) -> TaskData:
     return TaskData(docs, docs)
 
 
-@register_loader("belebele_crosslingual")
+@LOADERS.register("belebele_crosslingual")
 def load_belebele_crosslingual(task: TaskSpec, root: Path) -> TaskData:
     """Cross-lingual Belebele: the passage in the first file's language, the question and answers in
     the second's (e.g. an English passage, German questions). Belebele's languages hold the same 900
@@ -350,7 +352,7 @@ def xcopa_doc(row: dict[str, Any]) -> Doc:
                choices=(str(row["choice1"]), str(row["choice2"])), meta={"relation": row["question"]})
 
 
-@register_loader("xcopa_jsonl")
+@LOADERS.register("xcopa_jsonl")
 def load_xcopa(task: TaskSpec, root: Path) -> TaskData:
     files, _ = _files(task, root)
     return TaskData([xcopa_doc(r) for f in files for r in read_jsonl(f)])
@@ -371,7 +373,7 @@ def arc_doc(row: dict[str, Any]) -> Doc:
     )
 
 
-@register_loader("arc_jsonl")
+@LOADERS.register("arc_jsonl")
 def load_arc(task: TaskSpec, root: Path) -> TaskData:
     files, shots = _files(task, root)
     docs = [arc_doc(r) for f in files for r in read_jsonl(f)]
@@ -384,7 +386,7 @@ def piqa_doc(row: dict[str, Any], label: int, i: int) -> Doc:
                choices=(str(row["sol1"]), str(row["sol2"])))
 
 
-@register_loader("piqa_jsonl")
+@LOADERS.register("piqa_jsonl")
 def load_piqa(task: TaskSpec, root: Path) -> TaskData:
     """`valid.jsonl` (goal/sol1/sol2) with its aligned labels file `valid-labels.lst` (files[1])."""
     files, _ = _files(task, root)
@@ -405,7 +407,7 @@ def boolq_doc(row: dict[str, Any], i: int) -> Doc:
                gold="B" if yes else "A", choices=("no", "yes"))
 
 
-@register_loader("boolq_jsonl")
+@LOADERS.register("boolq_jsonl")
 def load_boolq(task: TaskSpec, root: Path) -> TaskData:
     files, _ = _files(task, root)
     return TaskData([boolq_doc(r, i) for f in files for i, r in enumerate(read_jsonl(f))])
@@ -432,7 +434,7 @@ def hellaswag_doc(query: str, endings: list[str], label: int, doc_id: str) -> Do
     return Doc(doc_id=doc_id, question=query, gold=LETTERS[label], choices=tuple(endings))
 
 
-@register_loader("hellaswag_jsonl")
+@LOADERS.register("hellaswag_jsonl")
 def load_hellaswag(task: TaskSpec, root: Path) -> TaskData:
     """llama.cpp's preprocessed validation set {ind, query, label, endings} (MANIFEST.md)."""
     files, _ = _files(task, root)
@@ -454,7 +456,7 @@ def winogrande_doc(contexts: list[str], continuation: str, label: int, doc_id: s
                meta={"contexts": tuple(contexts), "continuation": continuation.strip()})
 
 
-@register_loader("winogrande_jsonl")
+@LOADERS.register("winogrande_jsonl")
 def load_winogrande(task: TaskSpec, root: Path) -> TaskData:
     """MosaicML's ICL format {context_options[2], continuation, gold} (dev = winogrande_xl validation)."""
     files, _ = _files(task, root)
@@ -470,7 +472,7 @@ def load_winogrande(task: TaskSpec, root: Path) -> TaskData:
 # ---------------------------------------------------------------- items defined by imported outputs
 
 
-@register_loader("zeroeval_json")
+@LOADERS.register("zeroeval_json")
 def load_zeroeval(task: TaskSpec, root: Path) -> TaskData:
     """Items and gold from a ZeroEval result file (a JSON array with `id`, `problem`/`question`,
     `answer`): MATH level 5 has no other release here; the outputs of one model carry all items."""
@@ -483,4 +485,5 @@ def load_zeroeval(task: TaskSpec, root: Path) -> TaskData:
             gold = str(row["answer"]).strip()
             docs.append(Doc(doc_id=str(row["id"]), question=str(row.get("problem") or row.get("question") or ""),
                             gold=gold[2:] if gold.startswith("# ") else gold))
-    return TaskData(docs, fixed_pool("math500_jsonl") if task.answer_type == "math" else [])
+    # The 4 Minerva exemplars belong to the `math` prompt (MATH-500's fixed shots), whatever the file.
+    return TaskData(docs, fixed_pool("math500_jsonl") if task.prompt == "math" else [])

@@ -1,7 +1,7 @@
 """Prompt builders: base models get few-shot text, chat models zero-shot chain of thought.
 
-A builder takes (task, doc, shots, chat) and returns a Prompt. Builders are registered by name;
-a TaskSpec picks one with `prompt:` or gets the default for its answer type. Base-model formats
+A builder takes (task, doc, shots, chat) and returns a Prompt. Builders are registered by name
+(`PROMPTS`, harness.tasks.registries); a task YAML names one in `prompt:`. Base-model formats
 follow the lm-eval task each TaskSpec names in `lm_eval_task`; where they differ, the builder's
 docstring says how. Log-likelihood builders ignore `chat`: choices are scored on plain text for
 every model kind, as lm-eval does.
@@ -11,40 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from harness.errors import InputError
 from harness.specs import TaskSpec
 from harness.tasks.base import Doc, Prompt
+from harness.tasks.registries import PROMPTS
 
 Builder = Callable[[TaskSpec, Doc, list[Doc], bool], Prompt]
-_BUILDERS: dict[str, Builder] = {}
 LETTERS = "ABCDEFGHIJ"
 
 
-def register_prompt(name: str) -> Callable[[Builder], Builder]:
-    def deco(fn: Builder) -> Builder:
-        _BUILDERS[name] = fn
-        return fn
-
-    return deco
-
-
-def known_builders() -> set[str]:
-    """Every registered prompt builder name."""
-    from harness.tasks import prompts_multilingual  # noqa: F401  (registers more builders)
-
-    return set(_BUILDERS)
-
-
-def builder_for(task: TaskSpec) -> Builder:
-    from harness.tasks import prompts_multilingual  # noqa: F401  (registers more builders)
-
-    name = task.prompt or task.answer_type
-    if name not in _BUILDERS:
-        raise KeyError(f"task '{task.id}': unknown prompt builder '{name}' (known: {sorted(_BUILDERS)})")
-    return _BUILDERS[name]
-
-
 def build_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
-    return builder_for(task)(task, doc, shots, chat)
+    """The prompt of one item, by the builder the task YAML names in `prompt:`."""
+    if task.prompt is None:
+        raise InputError(f"task '{task.id}': no prompt builder", f"name one in `prompt:`: {', '.join(PROMPTS.names())}")
+    return PROMPTS.get(task.prompt, f"task '{task.id}'")(task, doc, shots, chat)
 
 
 def user(text: str) -> tuple[dict[str, str], ...]:
@@ -74,7 +54,7 @@ NUMBER_COT = (
 )
 
 
-@register_prompt("number")
+@PROMPTS.register("number")
 def number_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     if chat:
         return Prompt(messages=user(NUMBER_COT.format(question=doc.question)))
@@ -83,7 +63,7 @@ def number_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Pro
     return Prompt(text="".join(parts), stop=("Question:", "</s>", "<|im_end|>", "\n\n\n"))
 
 
-@register_prompt("gsm8k")
+@PROMPTS.register("gsm8k")
 def gsm8k_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval gsm8k_cot: the 8 Wei et al. exemplars, "Q: …\\nA: … The answer is N.", until "Q:"."""
     if chat:
@@ -98,7 +78,7 @@ def gsm8k_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prom
 MATH_COT = "{question}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
 
 
-@register_prompt("math")
+@PROMPTS.register("math")
 def math_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval minerva_math: "Problem:\\n…\\n\\nSolution: …" with the 4 Minerva exemplars.
 
@@ -111,7 +91,7 @@ def math_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Promp
     return Prompt(text="".join(parts), stop=("Problem:",))
 
 
-@register_prompt("aime")
+@PROMPTS.register("aime")
 def aime_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval aime24/aime25: zero-shot "Question: …\\nAnswer:" for base models."""
     if chat:
@@ -148,7 +128,7 @@ def choice_cot(doc: Doc) -> Prompt:
 CHOICE_STOP = ("\n\n", "</s>", "<|im_end|>")
 
 
-@register_prompt("choice_letter")
+@PROMPTS.register("choice_letter")
 def choice_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     if chat:
         return choice_cot(doc)
@@ -159,7 +139,38 @@ def choice_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Pro
     return Prompt(text="".join(parts), stop=(*CHOICE_STOP, "Question:"))
 
 
-@register_prompt("gpqa")
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def _spelt(letters: str, last: str) -> str:
+    """"A, B, C and D" (`last` "and") or "A, B, C or D" (`last` "or")."""
+    return f"{', '.join(letters[:-1])} {last} {letters[-1]}"
+
+
+@PROMPTS.register("arc_chat")
+def arc_chat_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
+    """lm-eval arc_challenge_chat / arc_challenge_llama, the protocol of the Llama 3 model cards'
+    instruct ARC-Challenge numbers: 0-shot, lettered options, an answer that ends "The best answer
+    is X". The line breaks are real ones, as in arc_challenge_llama (arc_challenge_chat's single-quoted
+    YAML sends a literal backslash-n). lm-eval prefills the assistant turn with "The best answer is";
+    a chat prompt here ends at the user turn (the harness sends no assistant prefix), so the model
+    writes the phrase and the letter grader reads it. Base models get the prefix after the text, one
+    space between (lm-eval's join), and stop at a blank line or a full stop. Items with other than four
+    options (7 of 1172; arc_challenge_llama drops them) are kept, worded with their own count and
+    letters, every option shown."""
+    letters = LETTERS[: len(doc.choices)]
+    text = (
+        f"Given the following question and {_COUNT_WORDS.get(len(letters), str(len(letters)))} candidate answers "
+        f"({_spelt(letters, 'and')}), choose the best answer.\nQuestion: {doc.question.strip()}\n{options_block(doc)}\n"
+        f'Your response should end with "The best answer is [the_answer_letter]" where the [the_answer_letter] '
+        f"is one of {_spelt(letters, 'or')}."
+    )
+    if chat:
+        return Prompt(messages=user(text))
+    return Prompt(text=f"{text} The best answer is", stop=("\n\n", "."))
+
+
+@PROMPTS.register("gpqa")
 def gpqa_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval gpqa_diamond_zeroshot's text, answered by generating the letter (lm-eval: by
     log-likelihood of "(A)".."(D)"). Choices are shuffled with a per-item seed (see gpqa_doc)."""
@@ -181,7 +192,7 @@ def _mmlu_pro_item(doc: Doc) -> str:
     return f"Question:\n{doc.question}\nOptions:\n{options}Answer: Let's think step by step."
 
 
-@register_prompt("mmlu_pro")
+@PROMPTS.register("mmlu_pro")
 def mmlu_pro_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval mmlu_pro: subject description, 5 chain-of-thought exemplars of the same subject
     from the validation split, "Answer: Let's think step by step.", until "Question:"."""
@@ -197,7 +208,7 @@ def mmlu_pro_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> P
 # ---------------------------------------------------------------- log-likelihood multiple choice
 
 
-@register_prompt("likelihood_choice")
+@PROMPTS.register("likelihood_choice")
 def likelihood_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval's ARC format: score " {choice}" after "Question: ...\\nAnswer:"."""
     parts = [f"Question: {s.question}\nAnswer: {s.choices[LETTERS.index(s.gold)]}\n\n" for s in shots]
@@ -205,19 +216,19 @@ def likelihood_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) ->
     return Prompt(text="".join(parts), continuations=tuple(f" {c}" for c in doc.choices))
 
 
-@register_prompt("arc")
+@PROMPTS.register("arc")
 def arc_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval arc_easy / arc_challenge: "Question: {q}\\nAnswer:" + " {choice}"."""
     return likelihood_prompt(task, doc, shots, chat)
 
 
-@register_prompt("piqa")
+@PROMPTS.register("piqa")
 def piqa_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval piqa: "Question: {goal}\\nAnswer:" + " {sol}"."""
     return likelihood_prompt(task, doc, shots, chat)
 
 
-@register_prompt("boolq")
+@PROMPTS.register("boolq")
 def boolq_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval boolq: "{passage}\\nQuestion: {question}?\\nAnswer:" + " no" / " yes"."""
     parts = [f"{s.passage}\nQuestion: {s.question}?\nAnswer: {s.choices[LETTERS.index(s.gold)]}\n\n"
@@ -226,7 +237,7 @@ def boolq_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prom
     return Prompt(text="".join(parts), continuations=tuple(f" {c}" for c in doc.choices))
 
 
-@register_prompt("hellaswag")
+@PROMPTS.register("hellaswag")
 def hellaswag_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval hellaswag: the preprocessed context, then " {ending}"."""
     parts = [f"{s.question} {s.choices[LETTERS.index(s.gold)]}\n\n" for s in shots]
@@ -234,7 +245,7 @@ def hellaswag_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> 
     return Prompt(text="".join(parts), continuations=tuple(f" {c}" for c in doc.choices))
 
 
-@register_prompt("winogrande")
+@PROMPTS.register("winogrande")
 def winogrande_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """WinoGrande with lm-eval's partial scoring: the rest of the sentence, " {rest}", is scored
     after each option-filled prefix (one context per choice)."""

@@ -1,4 +1,4 @@
-"""Prompt builders for the multilingual suite (registered on import by harness.tasks.prompts).
+"""Prompt builders for the multilingual suite (`PROMPTS` imports this module on first lookup).
 
 Base models get the lm-eval task's few-shot text; chat models a zero-shot chain-of-thought
 instruction. MGSM, CMMLU and C-Eval instruct in the task's own language with a native answer
@@ -15,10 +15,10 @@ from harness.tasks.prompts import (
     LETTERS,
     choice_cot,
     in_order,
-    register_prompt,
     subject_shots,
     user,
 )
+from harness.tasks.registries import PROMPTS
 
 # ---------------------------------------------------------------- MGSM
 
@@ -71,7 +71,7 @@ def headed(header: str, text: str) -> str:
     return f"{header}{'' if header.endswith('：') else ' '}{text}"
 
 
-@register_prompt("mgsm")
+@PROMPTS.register("mgsm")
 def mgsm_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval mgsm_native_cot_<lang>: the 8 native exemplars, "{Q} …\\n{A} …", until the Q header."""
     if task.language not in MGSM_HEADERS:
@@ -108,7 +108,7 @@ def _chinese_exam(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool, topic:
     return Prompt(text="".join(parts), stop=("\n",))
 
 
-@register_prompt("cmmlu")
+@PROMPTS.register("cmmlu")
 def cmmlu_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval cmmlu_<subject>: the subject's Chinese description, the 5 dev questions of that
     subject, "…\\n答案：". lm-eval scores " A".." D" by log-likelihood; here the letter is generated."""
@@ -116,7 +116,7 @@ def cmmlu_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prom
     return _chinese_exam(task, doc, shots, chat, f"以下是关于{subject}的单项选择题", "请直接给出正确答案的选项。")
 
 
-@register_prompt("ceval")
+@PROMPTS.register("ceval")
 def ceval_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval ceval-valid_<subject>: as CMMLU, with C-Eval's description and its dev exemplars."""
     subject = CEVAL_SUBJECTS.get(doc.meta.get("subject", ""), "")
@@ -126,7 +126,7 @@ def ceval_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prom
 # ---------------------------------------------------------------- Global-MMLU, Belebele
 
 
-@register_prompt("global_mmlu")
+@PROMPTS.register("global_mmlu")
 def global_mmlu_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval global_mmlu_<lang>: "{q}\\nA. …\\nD. …\\nAnswer:" with 5 dev exemplars (lm-eval:
     log-likelihood of " A".." D"; here the letter is generated)."""
@@ -141,7 +141,7 @@ def global_mmlu_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -
     return Prompt(text="".join(parts), stop=("\n",))
 
 
-@register_prompt("belebele")
+@PROMPTS.register("belebele")
 def belebele_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval belebele_<code>: "P: …\\nQ: …\\nA: …\\nD: …\\nAnswer:", 5 exemplars from the same
     language's items (the item itself excluded). lm-eval scores " A".." D" by log-likelihood; here
@@ -175,7 +175,7 @@ XCOPA_CONNECTORS: dict[str, dict[str, str]] = {
 }
 
 
-@register_prompt("xcopa")
+@PROMPTS.register("xcopa")
 def xcopa_prompt(task: TaskSpec, doc: Doc, shots: list[Doc], chat: bool) -> Prompt:
     """lm-eval xcopa_<lang>: premise without its final stop + " {connector}", then each
     alternative with a lower-cased first letter, scored by log-likelihood."""
