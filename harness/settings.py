@@ -45,7 +45,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("HARNESS_RAY_ADDRESS", "ray_address", "(set by the job)", "Ray head of a multi-node job"),
     Variable("HARNESS_RAY_NODE_IP", "ray_node_ip", "(unset: default route)", "This node's address for Ray"),
     Variable("HARNESS_LOCK_FILE", "lock_file", "(set by `submit`)", "Prefetch lock a job checks"),
-    Variable("HARNESS_FAKE_STEP_S", "fake_step_s", "0", "Seconds per request of the fake backend (tests)"),
     Variable("HARNESS_DEBUG", "debug", "(unset)", "Keep tracebacks: of a failed command and of a failed task"),
 )
 
@@ -68,7 +67,6 @@ class Settings:
     ray_address: str | None = None
     ray_node_ip: str | None = None
     lock_file: Path | None = None
-    fake_step_s: float = 0.0
     debug: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,7 +94,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
             out[var.field] = Path(value)
         elif var.field == "cache_dir":
             out[var.field] = Path(value).expanduser()
-        elif var.field in ("cpu_kv_cache_gib", "fake_step_s"):
+        elif var.field == "cpu_kv_cache_gib":
             out[var.field] = _number(var.name, value, float)
         elif var.field in ("allocation_nodes", "allocation_gpus_per_node"):
             out[var.field] = _number(var.name, value, int)

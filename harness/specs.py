@@ -160,6 +160,52 @@ class Reasoning(Spec):
     effort: Literal["low", "medium", "high"] | None = Field(None, description="gpt-oss effort")
 
 
+class FakeFaults(Spec):
+    """Faults the fake backend injects (tests of failure paths). Not part of a run's identity."""
+
+    fail_load: bool = Field(False, description="Loading the model fails (ModelLoadError)")
+    fail_after_requests: int | None = Field(
+        None, ge=0, description="Streaming: after this many results (over the backend's life) the next raises")
+    fail_after_batches: int | None = Field(
+        None, ge=0, description="Batch calls (`generate`/`loglikelihood`): after this many the next raises")
+    raises: Literal["error", "interrupt"] = Field(
+        "error", description="error: RuntimeError('engine died'); interrupt: KeyboardInterrupt (Ctrl-C)")
+    step_s: float = Field(0.0, ge=0, description="Seconds to sleep per engine step (kill tests need time to land)")
+
+
+class FakeGold(Spec):
+    """A JSONL file of questions and their answers, for the fake's correct/wrong/mixed answers."""
+
+    file: str = Field(description="Path relative to HARNESS_DATA_DIR (or absolute), e.g. gsm8k/test.jsonl")
+    question: str = Field("question", description="Field with the question text")
+    answer: str = Field("answer", description="Field with the answer (text after its last '#### ', if any)")
+
+
+class FakeConfig(Spec):
+    """How the fake backend (`backend: fake`) answers and misbehaves. Absent: today's defaults
+    (hash-chosen answers, a UTF-8 byte tokenizer, streaming, no faults)."""
+
+    answers: Literal["hash", "correct", "wrong", "mixed"] = Field(
+        "hash", description="hash: a number of the question chosen by a hash; correct / wrong / mixed (about "
+        "half right, by a hash of the question): the `gold` answer of the prompt's last question")
+    gold: FakeGold | None = Field(None, description="Where correct/wrong/mixed answers come from")
+    tokenizer: str = Field("bytes", description="bytes (UTF-8 bytes), or a folder with a Hugging Face tokenizer")
+    streaming: bool = Field(True, description="False: a batch-only engine, handed `batch_size` requests a call")
+    batch_size: int = Field(64, ge=1, description="Requests per batch call when streaming is false")
+    faults: FakeFaults = FakeFaults()
+
+    @model_validator(mode="after")
+    def _gold_when_needed(self) -> FakeConfig:
+        if (self.answers == "hash") != (self.gold is None):
+            raise ValueError("fake.answers correct/wrong/mixed needs fake.gold (a JSONL file of questions and "
+                             "answers), and fake.gold needs one of them")
+        return self
+
+    def answer_fields(self) -> dict[str, Any]:
+        """What changes an answer (faults, streaming and batching change only when and how)."""
+        return self.model_dump(include={"answers", "gold", "tokenizer"})
+
+
 class ModelSpec(Spec):
     id: Id
     name: str
@@ -178,6 +224,7 @@ class ModelSpec(Spec):
         "openai (a server speaking the OpenAI API, see `endpoint`); reference (reference-only: a closed "
         "model that carries imported or published evidence and can never be run)")
     endpoint: Endpoint | None = Field(None, description="backend: openai: the server that runs the model")
+    fake: FakeConfig | None = Field(None, description="backend: fake: answers, tokenizer, injected faults")
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
     quantization: str | None = Field(None, description="e.g. fp8, mxfp4, q4_k_m (GGUF)")
     tensor_parallel_size: int | None = Field(None, ge=1, description="None = from `harness plan`")
@@ -212,6 +259,8 @@ class ModelSpec(Spec):
         if not (self.backend == "reference") == (self.source.type == "reference") == (self.kind == "closed"):
             raise ValueError("a reference-only closed model has kind: closed, backend: reference and "
                              "source.type: reference, all three (and no other model has any of them)")
+        if self.fake is not None and self.backend != "fake":
+            raise ValueError("a `fake` section configures backend: fake only")
         if self.source.type == "api" and (self.endpoint is None or self.endpoint.managed):
             raise ValueError("source.type 'api' (no weights here) needs backend: openai with an endpoint base_url")
         if self.endpoint is not None and self.endpoint.mode == "chat" and not self.chat_prompts:

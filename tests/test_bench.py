@@ -12,7 +12,7 @@ from harness.bench.cli import bench_main, parse_items
 from harness.bench.workloads import heavy_tailed_budgets, reasoning_like, short_answers
 from harness.errors import InputError
 
-from helpers.fake_models import write_fake_catalog
+from helpers.fake_models import fake_spec, write_fake_catalog
 
 
 def test_workloads_are_fixed_and_heavy_tailed(data_dir: Path) -> None:
@@ -73,8 +73,8 @@ def test_arc_summary_adds_pieces_up(tmp_path: Path) -> None:
 def test_kill_bench_on_the_fake_engine(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.bench.kill import kill_and_resume
 
-    monkeypatch.setenv("HARNESS_CONFIG_DIR", str(write_fake_catalog(tmp_path / "configs")))
-    monkeypatch.setenv("HARNESS_FAKE_STEP_S", "0.02")
+    slow = fake_spec(fake={"faults": {"step_s": 0.02}})  # the fake engine takes 20 ms a step
+    monkeypatch.setenv("HARNESS_CONFIG_DIR", str(write_fake_catalog(tmp_path / "configs", slow)))
     got = kill_and_resume("fake-base", limit=40, seed=3, window_s=0.5)
     assert got["requests"] == 40 and got["regenerated_twice"] == 0
     assert got["redone_beyond_unfinished"] == 0

@@ -90,7 +90,7 @@ def test_merged_stream_equals_one_engine(tmp_path: Path) -> None:
 def test_a_worker_that_cannot_load_fails_the_model() -> None:
     from harness.errors import ModelLoadError
 
-    broken = fake_model(source={"type": "hub", "repo": "fake/unloadable"})
+    broken = fake_model(fake={"faults": {"fail_load": True}})
     groups = [DeviceGroup("cuda", ("0",)), DeviceGroup("cuda", ("1",))]
     with pytest.raises(ModelLoadError, match="data-parallel engine . failed to load: ModelLoadError"):
-        DataParallelBackend(broken, ResolvedWeights("fake/unloadable", None, None), EngineSettings(), groups)
+        DataParallelBackend(broken, ResolvedWeights("fake/fake-base", None, None), EngineSettings(), groups)

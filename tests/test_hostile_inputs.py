@@ -329,13 +329,13 @@ _TWO_RUNS = textwrap.dedent("""
 
 
 def test_two_processes_on_one_results_folder_never_duplicate_work(tmp_path: Path) -> None:
-    from helpers.fake_models import write_fake_catalog
+    from helpers.fake_models import fake_spec, write_fake_catalog
 
-    configs = write_fake_catalog(tmp_path / "configs")
+    configs = write_fake_catalog(tmp_path / "configs", fake_spec(fake={"faults": {"step_s": 1.0}}))
     (configs / "run.yaml").write_text("name: x\nmodels: [fake-base]\ntasks: [gsm8k]\nlimit: 4\n")
     script = tmp_path / "one_run.py"
     script.write_text(_TWO_RUNS)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}", "HARNESS_FAKE_STEP_S": "1.0"}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}"}
     args = [sys.executable, str(script), str(configs / "run.yaml"), str(tmp_path / "results")]
     first = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # The second starts once the first holds the run's lock (its generation log exists).
@@ -455,9 +455,9 @@ def test_endpoint_replies_of_the_wrong_shape(monkeypatch: pytest.MonkeyPatch) ->
 def test_disk_full_during_generation_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness.store.generations import GenerationWriter
 
-    from helpers.fake_models import write_fake_catalog
+    from helpers.fake_models import fake_spec, write_fake_catalog
 
-    configs = write_fake_catalog(tmp_path / "configs")
+    configs = write_fake_catalog(tmp_path / "configs", fake_spec(fake={"faults": {"step_s": 1.0}}))
     (configs / "run.yaml").write_text("name: x\nmodels: [fake-base]\ntasks: [gsm8k]\nlimit: 3\n")
     real_append = GenerationWriter.append
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from harness.backends.registry import BACKENDS
 from harness.cli import app
 from harness.config import load_catalog
 from harness.errors import InputError
@@ -82,7 +83,8 @@ def test_bad_names_fail_in_one_line_before_any_engine(name: str, words: list[str
     def no_engine(*args: object) -> None:
         raise AssertionError("an engine was started")
 
-    monkeypatch.setattr("harness.run.driver.load_backend", no_engine)
+    for backend in list(BACKENDS):  # the registry seam: every backend name refuses to start
+        monkeypatch.setitem(BACKENDS, backend, no_engine)
     config = tmp_path / "run.yaml"
     config.write_text(f"name: t\nmodels: [gemma-3-270m]\ntasks: [arc_easy, '{name}']\n")
     for args in (["validate", str(config)], ["run", str(CONFIGS / "smoke.yaml"), "--tasks", name]):

@@ -1,4 +1,4 @@
-"""lm-eval tasks through the harness's runner on a deterministic fake backend (real tokenizer, no engine):
+"""lm-eval tasks through the harness's runner on the fake backend (`fake:` with a real tokenizer, no engine):
 the same prompts as lm-eval's bundled arc_easy and as the native arc_easy, lm-eval's own scores,
 resume after a crash, group rows, and provenance in the run key."""
 
@@ -13,14 +13,17 @@ from typing import Any
 
 import pytest
 
+from harness.backends.fake import FakeBackend
+from harness.backends.fake_lm import fake_lm
 from harness.config import load_catalog
+from harness.lm_eval_tasks.requests import Encoder
 from harness.lm_eval_tasks.seam import _target
 from harness.records import GenerationRecord, MetricRecord, RunManifest, SampleRecord
 from harness.runner import Progress, build_items, plan_task, run
-from harness.specs import ModelSpec, RunSpec
+from harness.specs import FakeFaults, ModelSpec, RunSpec
 from harness.store import Results
 
-from helpers.lm_eval_twin import TwinBackend, twin_lm
+from helpers.fake_models import RecordingFake, recording_fakes
 
 
 class Quiet(Progress):
@@ -39,7 +42,10 @@ def tokenizer(tiny_model_dir: Path) -> Any:
 def configs(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Path:
     from conftest import write_tiny_catalog
 
-    return write_tiny_catalog(tmp_path_factory.mktemp("lm-eval") / "configs", tiny_model_dir)
+    configs = write_tiny_catalog(tmp_path_factory.mktemp("lm-eval") / "configs", tiny_model_dir)
+    # The same model served by the fake backend (`run_with` sets its batches and faults per run).
+    return write_tiny_catalog(configs, tiny_model_dir, id="tiny-fake", backend="fake",
+                              fake=fake_config(tiny_model_dir))
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +53,27 @@ def model(configs: Path) -> ModelSpec:
     return load_catalog(configs).model("tiny-llama")
 
 
-def run_with(backend: TwinBackend, configs: Path, tasks: list[str], results: Path, limit: int,
-             monkeypatch: pytest.MonkeyPatch, chunk_size: int = 16) -> list[Any]:
-    monkeypatch.setattr("harness.run.driver.load_backend", lambda *args: backend)
-    # The twin has no native stream: the runner hands it batches of this size (`fail_after` counts them).
-    monkeypatch.setattr("harness.backends.base.FALLBACK_BATCH", chunk_size)
-    spec = RunSpec(name="t", models=["tiny-llama"], tasks=tasks, limit=limit, chunk_size=chunk_size)
-    return run(spec, load_catalog(configs), results=results, progress=Quiet())
+def fake_config(tokenizer_dir: Path, **fields: Any) -> dict[str, Any]:
+    """The fake with the tiny model's tokenizer, as a batch-only engine (the runner hands it batches)."""
+    return {"tokenizer": str(tokenizer_dir), "streaming": False, **fields}
+
+
+def run_with(configs: Path, tasks: list[str], results: Path, limit: int, monkeypatch: pytest.MonkeyPatch,
+             chunk_size: int = 16, **faults: Any) -> tuple[list[Any], list[RecordingFake]]:
+    """Run `tiny-fake` (the tiny model's spec, served by the fake in batches of `chunk_size`; `faults`
+    injected) and return the outcomes and the backends the runner loaded (none when all was cached)."""
+    from dataclasses import replace
+
+    catalog = load_catalog(configs)
+    tiny = catalog.model("tiny-fake")
+    assert tiny.fake is not None
+    fake = tiny.model_copy(update={"fake": tiny.fake.model_copy(update={
+        "batch_size": chunk_size, "faults": FakeFaults.model_validate(faults)})})
+    loaded = recording_fakes(monkeypatch)
+    run_spec = RunSpec(name="t", models=["tiny-fake"], tasks=tasks, limit=limit, chunk_size=chunk_size)
+    outcomes = run(run_spec, replace(catalog, models={**catalog.models, "tiny-fake": fake}), results=results,
+                   progress=Quiet())
+    return outcomes, loaded
 
 
 def run_records(results: Path, task: str) -> tuple[RunManifest, list[SampleRecord], dict[str, MetricRecord]]:
@@ -111,18 +131,14 @@ def test_prompts_are_lm_evals_arc_easy_and_the_native_ones(configs: Path, model:
         assert [native[k].request for k in item.keys] == by_doc[i]  # identical context and continuation ids
 
 
-def gsm8k_answers(data_dir: Path) -> dict[str, str]:
-    rows = [json.loads(x) for x in (data_dir / "gsm8k" / "test.jsonl").read_text().splitlines()]
-    return {r["question"].strip(): r["answer"].split("#### ")[-1].strip() for r in rows}
-
-
 def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any, tmp_path: Path,
-                                 data_dir: Path) -> None:
+                                 data_dir: Path, tiny_model_dir: Path) -> None:
     """Metric values and standard errors equal what lm-eval's evaluator reports for the same model."""
     from lm_eval.evaluator import evaluate
 
-    answers = gsm8k_answers(data_dir)
-    backend = TwinBackend(tokenizer, answers=answers)
+    fake = ModelSpec.model_validate({**model.model_dump(), "backend": "fake", "fake": fake_config(
+        tiny_model_dir, answers="mixed", gold={"file": "gsm8k/test.jsonl"})})  # about half of GSM8K right
+    backend = FakeBackend(fake)
     for name, limit in (("arc_easy_local", 60), ("gsm8k_local", 12)):
         (spec,) = load_catalog(configs).expand_tasks([f"lm_eval:{name}"])
         plan = plan_task(model, spec, None, limit, tmp_path)
@@ -142,7 +158,8 @@ def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any
         samples, metrics = plan.lm_eval.score(model, cache, plan.run_key, 1.0)
         task = _target(spec)
         task.set_fewshot_seed(seed=1234)
-        expected = evaluate(twin_lm(model, tokenizer, answers), {"tasks": {name: task}}, limit=limit, bootstrap_iters=1,
+        lm = fake_lm(backend, Encoder(model, tokenizer, chat=False).context)
+        expected = evaluate(lm, {"tasks": {name: task}}, limit=limit, bootstrap_iters=1,
                             log_samples=False)["results"][name]
         got = {m.metric: m for m in metrics}
         wanted = {k.removesuffix(",none"): v for k, v in expected.items() if "," in k and "_stderr" not in k}
@@ -166,8 +183,7 @@ def test_scores_are_lm_evals_own(configs: Path, model: ModelSpec, tokenizer: Any
 def test_same_scores_as_the_native_arc_easy_on_the_same_backend(configs: Path, tokenizer: Any, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     results = tmp_path / "results"
-    outcomes = run_with(TwinBackend(tokenizer), configs, ["arc_easy", "lm_eval:arc_easy_local"], results, 120,
-                        monkeypatch)
+    outcomes, _ = run_with(configs, ["arc_easy", "lm_eval:arc_easy_local"], results, 120, monkeypatch)
     assert [o.status for o in outcomes] == ["complete", "complete"]
     _, native, native_rows = run_records(results, "arc_easy")
     _, ours, our_rows = run_records(results, "lm_eval:arc_easy_local")
@@ -186,17 +202,17 @@ def test_same_scores_as_the_native_arc_easy_on_the_same_backend(configs: Path, t
 def test_a_crashed_run_resumes_with_only_the_unfinished_requests(configs: Path, tokenizer: Any, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     results = tmp_path / "killed"
-    crashing = TwinBackend(tokenizer, fail_after=2)  # 10 items x 4 choices = 40 requests in chunks of 8
-    (first,) = run_with(crashing, configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8)
+    # 10 items x 4 choices = 40 requests in chunks of 8; the third batch call dies
+    (first,), (crashing,) = run_with(configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8,
+                                  fail_after_batches=2)
     assert first.status == "failed" and "engine died" in (first.error or "")
     done = {(r.context_ids, r.continuation_ids) for r in crashing.seen}
     assert len(done) == 16
-    resumed = TwinBackend(tokenizer)
-    (second,) = run_with(resumed, configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8)
+    (second,), (resumed,) = run_with(configs, ["lm_eval:arc_easy_local"], results, 10, monkeypatch, chunk_size=8)
     assert second.status == "complete" and second.run_key == first.run_key
     assert len(resumed.seen) == 24 and not done & {(r.context_ids, r.continuation_ids) for r in resumed.seen}
     clean = tmp_path / "clean"
-    run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_easy_local"], clean, 10, monkeypatch)
+    run_with(configs, ["lm_eval:arc_easy_local"], clean, 10, monkeypatch)
     strip = ["wall_s"]
     assert [s.model_dump(exclude=set(strip)) for s in run_records(results, "lm_eval:arc_easy_local")[1]] == [
         s.model_dump(exclude=set(strip)) for s in run_records(clean, "lm_eval:arc_easy_local")[1]]
@@ -207,7 +223,7 @@ def test_group_rows_are_lm_evals_aggregate(configs: Path, tokenizer: Any, tmp_pa
     from lm_eval.api.metrics import pooled_sample_stderr
 
     results = tmp_path / "results"
-    outcomes = run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
+    outcomes, _ = run_with(configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
     assert [(o.task, o.status) for o in outcomes] == [
         ("lm_eval:arc_easy_local", "complete"), ("lm_eval:arc_challenge_local", "complete"),
         ("lm_eval:arc_local", "complete")]
@@ -224,14 +240,14 @@ def test_group_rows_are_lm_evals_aggregate(configs: Path, tokenizer: Any, tmp_pa
     assert {(r["task"], r["metric"]) for r in rows} == {
         (t, m) for t in ("lm_eval:arc_easy_local", "lm_eval:arc_challenge_local", "lm_eval:arc_local")
         for m in ("acc", "acc_norm")}
-    again = run_with(TwinBackend(tokenizer), configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
-    assert [o.status for o in again] == ["cached"] * 3
+    again, loaded = run_with(configs, ["lm_eval:arc_local"], results, 20, monkeypatch)
+    assert [o.status for o in again] == ["cached"] * 3 and loaded == []
 
 
 def test_a_group_without_all_its_members_fails_and_keeps_them(configs: Path, tokenizer: Any, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    backend = TwinBackend(tokenizer, fail_after=1)  # the first member finishes in one chunk, the second dies
-    outcomes = run_with(backend, configs, ["lm_eval:arc_local"], tmp_path, 3, monkeypatch)
+    # the first member finishes in one chunk, the second dies
+    outcomes, _ = run_with(configs, ["lm_eval:arc_local"], tmp_path, 3, monkeypatch, fail_after_batches=1)
     assert [o.status for o in outcomes] == ["complete", "failed", "failed"]
     assert "member lm_eval:arc_challenge_local has no complete run" in (outcomes[2].error or "")
 
@@ -266,7 +282,7 @@ def test_manifest_records_lm_eval_version_and_hash(configs: Path, tokenizer: Any
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from importlib.metadata import version
 
-    run_with(TwinBackend(tokenizer), configs, ["lm_eval:gsm8k_local"], tmp_path, 3, monkeypatch)
+    run_with(configs, ["lm_eval:gsm8k_local"], tmp_path, 3, monkeypatch)
     manifest, samples, rows = run_records(tmp_path, "lm_eval:gsm8k_local")
     assert manifest.packages["lm-eval"] == version("lm_eval")
     assert manifest.task_spec["lm_eval_config_hash"] and manifest.task_spec["runner"] == "lm_eval"
@@ -297,7 +313,8 @@ def test_instruct_models_get_lm_evals_chat_prompts_with_one_bos(configs: Path, m
 
 
 def test_perplexity_tasks_score_disjoint_windows_that_cover_every_token(configs: Path, model: ModelSpec,
-                                                                        tokenizer: Any, tmp_path: Path) -> None:
+                                                                        tokenizer: Any, tmp_path: Path,
+                                                                        tiny_model_dir: Path) -> None:
     from harness.lm_eval_tasks.catalog import resolve
 
     texts = ["The answer is 8. Die Antwort lautet 12. La respuesta es 7.",
@@ -315,7 +332,8 @@ def test_perplexity_tasks_score_disjoint_windows_that_cover_every_token(configs:
     plan = plan_task(short, spec, None, None, tmp_path)
     assert plan.lm_eval is not None
     requests = plan.lm_eval.requests(short, tokenizer)
-    backend = TwinBackend(tokenizer)
+    backend = FakeBackend(ModelSpec.model_validate({**short.model_dump(), "backend": "fake",
+                                                    "fake": fake_config(tiny_model_dir)}))
     cache, totals = {}, []
     for doc_plan, text in zip(plan.lm_eval._plans, texts, strict=True):
         windows = [requests[k].request for k in doc_plan.keys]
@@ -340,6 +358,8 @@ KEYS_SCRIPT = """
 import sys
 from pathlib import Path
 from transformers import AutoTokenizer
+from harness.backends.fake import FakeBackend
+from harness.backends.fake_lm import fake_lm
 from harness.config import load_catalog
 from harness.runner import plan_task
 catalog = load_catalog(Path(sys.argv[1]))

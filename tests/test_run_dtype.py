@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import harness.hardware as hardware
+from harness.backends import registry
 from harness.backends.fake import FakeBackend
 from harness.config import load_catalog
 from harness.run import driver
@@ -39,7 +40,7 @@ def catalog(tmp_path: Path):
 def run_with_flags(catalog, results: Path, flags: frozenset[str], monkeypatch: pytest.MonkeyPatch) -> tuple:
     monkeypatch.setattr(hardware, "cpu_flags", lambda cpuinfo=None: flags)
     monkeypatch.setattr(driver, "detect_gpus", lambda: None)
-    monkeypatch.setattr(driver, "load_backend", lambda m, w, s: FakeBackend(m))
+    monkeypatch.setitem(registry.BACKENDS, "hf", FakeBackend)  # the registry seam: `backend: hf` runs the fake
     progress = Recorder()
     spec = RunSpec(name="t", models=["bf16-model"], tasks=["gsm8k", "arc_easy"], limit=3)
     outcomes = run(spec, catalog, results=results, progress=progress)

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.fake import FakeBackend
 from harness.config import load_catalog
-from harness.run import driver
 from harness.run.progress import QuietProgress
 from harness.runner import run
 from harness.specs import RunSpec
@@ -65,39 +63,30 @@ def test_fake_run_golden(catalog_dir: Path, tmp_path: Path, data_dir: Path) -> N
                                                          ("arc_easy", "acc_norm")}
 
 
-class Interrupted(FakeBackend):
-    """Raises KeyboardInterrupt (Ctrl-C) after `after` results of a stream."""
-
-    after = 7
-
-    def stream_generate(self, requests):  # type: ignore[no-untyped-def]
-        for i, item in enumerate(super().stream_generate(requests)):
-            if i == self.after:
-                raise KeyboardInterrupt
-            yield item
+INTERRUPT_AFTER = 7
 
 
-def test_an_interrupted_run_resumes_with_the_same_records(catalog_dir: Path, tmp_path: Path, data_dir: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_run_resumes_with_the_same_records(catalog_dir: Path, tmp_path: Path, data_dir: Path) -> None:
     spec = RunSpec(name="t", models=["fake-base"], tasks=["gsm8k"], limit=30)
     catalog = load_catalog(catalog_dir)
+    # The same model, Ctrl-C'd after 7 results of a stream (an injected fault: not part of the run key).
+    interrupted = load_catalog(write_fake_catalog(tmp_path / "interrupted", fake_spec(fake={"faults": {
+        "fail_after_requests": INTERRUPT_AFTER, "raises": "interrupt"}})))
     results = tmp_path / "killed"
-    monkeypatch.setattr(driver, "load_backend", lambda m, w, s: Interrupted(m))
     with pytest.raises(KeyboardInterrupt):
-        run(spec, catalog, results=results, progress=QuietProgress())
+        run(spec, interrupted, results=results, progress=QuietProgress())
     (run_dir,) = [RunDir(results, p.name) for p in (results / "runs").iterdir() if not p.name.startswith(".")]
     first = run_dir.cached_generations()
-    assert len(first) == Interrupted.after  # every finished request was kept
+    assert len(first) == INTERRUPT_AFTER  # every finished request was kept
     manifest = run_dir.read_manifest()
     assert manifest is not None and manifest.status == "running"
-    monkeypatch.undo()
 
     (outcome,) = run(spec, catalog, results=results, progress=QuietProgress())
     assert outcome.status == "complete" and outcome.run_key == run_dir.run_key
     files = sorted(p.name for p in run_dir.generations_dir.iterdir())
     assert files == ["session-00000-w0.jsonl", "session-00001-w0.jsonl"]
     second = [json.loads(x)["key"] for x in (run_dir.generations_dir / files[1]).read_text().split("\n") if x]
-    assert len(second) == 30 - Interrupted.after and not set(second) & set(first)
+    assert len(second) == 30 - INTERRUPT_AFTER and not set(second) & set(first)
 
     clean = tmp_path / "clean"
     run(spec, catalog, results=clean, progress=QuietProgress())
@@ -106,11 +95,12 @@ def test_an_interrupted_run_resumes_with_the_same_records(catalog_dir: Path, tmp
 
 def test_kill_9_loses_only_requests_in_flight(catalog_dir: Path, tmp_path: Path, data_dir: Path) -> None:
     """SIGKILL at a random point of a streaming run (the fake engine takes 10 ms a step)."""
+    write_fake_catalog(catalog_dir, fake_spec(fake={"faults": {"step_s": 0.01}}))
     config = catalog_dir / "kill.yaml"
     config.write_text("name: kill\nmodels: [fake-base]\ntasks: [gsm8k]\nlimit: 64\n")
     results = tmp_path / "results"
     cmd = [sys.executable, "-m", "harness.cli", "run", str(config), "--results", str(results)]
-    env = {**os.environ, "HARNESS_FAKE_STEP_S": "0.01", "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     logs = lambda: sorted(results.glob("runs/*/generations/session-*.jsonl"))  # noqa: E731
@@ -125,8 +115,8 @@ def test_kill_9_loses_only_requests_in_flight(catalog_dir: Path, tmp_path: Path,
     assert 0 < len(before) < 64, "the kill must land midway"
     assert len(set(before)) == len(before)
 
-    rerun = subprocess.run(cmd, cwd=ROOT, env={**env, "HARNESS_FAKE_STEP_S": "0"}, capture_output=True, text=True,
-                           timeout=300)
+    write_fake_catalog(catalog_dir)  # the rerun without the sleep: the same run key
+    rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     after = [p for p in logs() if p != log]
     redone = [json.loads(x)["key"] for p in after for x in p.read_text().split("\n") if x]

@@ -1,11 +1,11 @@
 """Backend interface: token-level requests in, results with their provenance out.
 
 Every backend implements `generate` and `loglikelihood` (a batch in, results in input order) and
-`close`. A backend that can do better also implements the streaming pair `stream_generate` /
-`stream_loglikelihood`: every request is handed to the engine at once and each result is yielded,
-with its key, the moment it finishes, so the runner persists it at once and the engine's batch
-never drains between chunks. `stream_generate` / `stream_loglikelihood` below give every backend
-the streaming form (batches of `generate` calls for those without it).
+`close`, and the streaming pair `stream_generate` / `stream_loglikelihood`: every request is handed
+to the engine at once and each result is yielded, with its key, the moment it finishes, so the
+runner persists it at once and the engine's batch never drains between chunks. The `Backend`
+protocol declares all five; mypy checks that every backend in `registry.BACKENDS` satisfies it. An
+engine that can only take batches streams through `batched` (batches of `generate` calls).
 
 lm-eval's own tasks (`lm_eval:<name>`) reach the backends as these same requests
 (`harness.lm_eval_tasks`).
@@ -122,27 +122,24 @@ R = TypeVar("R")
 T = TypeVar("T")
 Keyed = Sequence[tuple[str, T]]
 
-FALLBACK_BATCH = 64
-
-
 Stream = Generator[tuple[str, R], None, None]
 
 
 def stream_generate(backend: Backend, requests: Keyed[GenRequest]) -> Stream[GenResult]:
     """Each request's result with its key as soon as the backend has it. Closing the stream early
     closes the backend's (which aborts what the engine still holds)."""
-    native = getattr(backend, "stream_generate", None)  # a partial test double may lack it
-    yield from (native(requests) if native is not None else _batched(backend.generate, requests))
+    yield from backend.stream_generate(requests)
 
 
 def stream_loglikelihood(backend: Backend, requests: Keyed[LLRequest]) -> Stream[LLResult]:
-    native = getattr(backend, "stream_loglikelihood", None)
-    yield from (native(requests) if native is not None else _batched(backend.loglikelihood, requests))
+    yield from backend.stream_loglikelihood(requests)
 
 
-def _batched(call: Any, requests: Keyed[Any]) -> Iterator[tuple[str, Any]]:
-    for i in range(0, len(requests), FALLBACK_BATCH):
-        batch = requests[i : i + FALLBACK_BATCH]
+def batched(call: Callable[[list[T]], list[R]], requests: Keyed[T], size: int) -> Iterator[tuple[str, R]]:
+    """The streaming form of a batch-only engine: `call` on `size` requests at a time, each result
+    with its key once its batch returns."""
+    for i in range(0, len(requests), size):
+        batch = requests[i : i + size]
         results = call([r for _, r in batch])
         yield from zip((k for k, _ in batch), results, strict=True)
 

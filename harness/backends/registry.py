@@ -3,15 +3,17 @@
     backend = load_backend(model, weights, settings)   # imports vllm/torch/httpx only for its backend
 
 `BACKENDS` maps names to "module:Class" strings (lazy, like lm-eval's MODEL_MAPPING), so `--help`,
-`validate` and planning never import an engine. Tests swap a backend in with `register_backend`
-(or `monkeypatch.setitem(BACKENDS, name, factory)`) instead of patching `load_backend`.
+`validate` and planning never import an engine. Every class named here satisfies the `Backend`
+protocol (batch and streaming methods; mypy checks it below). Tests configure the fake backend in
+its model spec (`fake:`, see `harness.backends.fake`) or swap a backend in with `register_backend`
+(or `monkeypatch.setitem(BACKENDS, name, factory)`); nothing patches `load_backend`.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.backends.base import Backend, EngineSettings
 from harness.errors import InputError
@@ -26,6 +28,14 @@ BACKENDS: dict[str, str | Factory] = {
     "openai": "harness.backends.openai_backend:OpenAIBackend",
     "fake": "harness.backends.fake:FakeBackend",
 }
+
+if TYPE_CHECKING:  # mypy checks each class against the protocol; nothing is imported at run time
+    from harness.backends.fake import FakeBackend
+    from harness.backends.hf_backend import HFBackend
+    from harness.backends.openai_backend import OpenAIBackend
+    from harness.backends.vllm_backend import VLLMBackend
+
+    _SATISFY_THE_PROTOCOL: tuple[type[Backend], ...] = (FakeBackend, HFBackend, OpenAIBackend, VLLMBackend)
 
 
 def register_backend(name: str, factory: str | Factory) -> None:

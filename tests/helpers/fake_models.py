@@ -1,4 +1,5 @@
-"""Model specs for the fake backend (`backend: fake`): no weights, deterministic answers."""
+"""Model specs for the fake backend (`backend: fake`): no weights, deterministic answers; configure it with
+`fake_spec(fake={...})` (`harness.specs.FakeConfig`), watch what it was sent with `recording_fakes`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Any
 
 import yaml
 
+from harness.backends import registry
+from harness.backends.base import GenRequest, GenResult, LLRequest, LLResult
+from harness.backends.fake import FakeBackend
 from harness.specs import ModelSpec
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,3 +39,31 @@ def write_fake_catalog(config_dir: Path, *specs: dict[str, Any]) -> Path:
     for spec in specs or (fake_spec(),):
         (config_dir / "models" / f"{spec['id']}.yaml").write_text(yaml.safe_dump(spec))
     return config_dir
+
+
+class RecordingFake(FakeBackend):
+    """The fake backend, also keeping every request it answered (`seen`, in answer order)."""
+
+    def __init__(self, model: ModelSpec, weights: Any = None, settings: Any = None) -> None:
+        super().__init__(model, weights, settings)
+        self.seen: list[Any] = []
+
+    def answer(self, req: GenRequest, wall_s: float = 0.0) -> GenResult:
+        self.seen.append(req)
+        return super().answer(req, wall_s)
+
+    def score(self, req: LLRequest, wall_s: float = 0.0) -> LLResult:
+        self.seen.append(req)
+        return super().score(req, wall_s)
+
+
+def recording_fakes(monkeypatch: Any) -> list[RecordingFake]:
+    """Register `backend: fake` as `RecordingFake` (the registry seam); the list gets every backend loaded."""
+    loaded: list[RecordingFake] = []
+
+    def factory(model: ModelSpec, weights: Any, settings: Any) -> RecordingFake:
+        loaded.append(RecordingFake(model, weights, settings))
+        return loaded[-1]
+
+    monkeypatch.setitem(registry.BACKENDS, "fake", factory)
+    return loaded
