@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.claims.against_published import published_units
 from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, fill
 from harness.claims.contrast import Contrast, Estimate, mean_of
@@ -33,7 +34,6 @@ from harness.claims.ledger import Paired, TaskSelector
 from harness.claims.paired import Roles
 from harness.claims.picks import pick_best
 from harness.claims.published import worst_protocol
-from harness.claims.reference import published_units
 from harness.claims.sample import METRIC_UNITS
 from harness.claims.verdicts import (
     NOT_COVERED,
