@@ -5,7 +5,9 @@ published average, e.g. MGSM), taken as aggregate evidence (`harness.claims.aggr
 over n items, an independent binomial interval per side). The values of one cell come from one
 source table where it prints them all (`harness.claims.published.cell_values`). The cell is then
 tested exactly like a measured one (`harness.claims.context.fill`): interval, p-values, and a
-verdict that is inconclusive when the interval crosses the margin.
+verdict that is inconclusive when the interval crosses the margin. Each paired family (compare,
+gain, efficiency, reference) says how its cells are laid out (`Layout`: model pairs or whole
+sides, best-of sides, the metric and its transform, the setting and protocol filter).
 
 - **Best of a group is one member** (`harness.claims.picks`): the member of a best-of side that
   stands for it in every cell is the one with the best mean over the tasks it covers, among the
@@ -18,19 +20,21 @@ verdict that is inconclusive when the interval crosses the margin.
 - **Protocol**: a verdict resting on a `no` protocol match is inconclusive when its estimate is
   within PROTOCOL_TOLERANCE points of the bound (`harness.claims.verdicts.protocol_weakened`).
 
-Correct answers per 1k tokens and reproduction gaps have no published form (None).
+Correct answers per 1k tokens, reproduction gaps, transfer and coverage have no published form
+(their families return None).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from harness.claims.against_published import published_units
 from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, fill
 from harness.claims.contrast import Contrast, Estimate, mean_of
-from harness.claims.ledger import Paired, TaskSelector
+from harness.claims.ledger import ModelSelector, Paired, TaskSelector
 from harness.claims.paired import Roles
 from harness.claims.picks import pick_best
 from harness.claims.published import worst_protocol
@@ -65,6 +69,13 @@ class Layout:
     protocol_match_only: bool = False
     b_published: bool = False  # only the tasks where side B has a published value (reference)
     transform: Transform | None = None  # published accuracy -> the test's metric (model, task label)
+
+
+def group_layout(r: Roles, a: ModelSelector, b: ModelSelector, **options: Any) -> Layout:
+    """Whole sides, one cell per task; a best-of side of more than one model is one picked member."""
+    best_a = a.aggregate == "best" and len(r.models_a) > 1
+    best_b = b.aggregate == "best" and len(r.models_b) > 1
+    return Layout(r, best_a=best_a, best_b=best_b, **options)
 
 
 def _value(ctx: Context, how: Layout, model: str, label: str, est: Estimate) -> Estimate:

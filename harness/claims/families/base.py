@@ -9,8 +9,9 @@ A family gives, for its test model (`harness.claims.ledger`):
   (None where the test has no such form);
 - `settle`: for the untested types (untestable, deferred), the verdict that needs no evidence.
 
-Shared statistics stay in shared modules the families call (`paired`, `published_eval`,
-`reference`, `groupwise`, `aggregate`); the registry is `harness.claims.families.FAMILIES`.
+A family's own statistics live in its module; shared ones stay in shared modules the families
+call (`paired`, `against_published`, `published_eval`, `aggregate`, `picks`, `stats`). The
+registry is `harness.claims.families.FAMILIES`.
 """
 
 from __future__ import annotations

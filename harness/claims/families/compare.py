@@ -6,7 +6,7 @@ from harness.claims.context import Context
 from harness.claims.families.base import Family, selector
 from harness.claims.ledger import CompareTest, ModelSelector
 from harness.claims.paired import Roles, assess_groups, assess_pairs, group_roles, pair_roles
-from harness.claims.published_eval import Layout, published_paired
+from harness.claims.published_eval import Layout, group_layout, published_paired
 from harness.claims.sample import ClaimSample
 from harness.claims.selectors import explicit_pairs, pairs_problems
 from harness.claims.verdicts import Assessment
@@ -54,6 +54,4 @@ class Compare(Family[CompareTest]):
         if test.pairs:
             return published_paired(test, ctx, Layout(r, pairs=True))
         assert test.a is not None and test.b is not None
-        best_a = test.a.aggregate == "best" and len(r.models_a) > 1
-        best_b = test.b.aggregate == "best" and len(r.models_b) > 1
-        return published_paired(test, ctx, Layout(r, best_a=best_a, best_b=best_b))
+        return published_paired(test, ctx, group_layout(r, test.a, test.b))

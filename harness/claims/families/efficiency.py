@@ -9,7 +9,7 @@ from harness.claims.evidence import task_chance
 from harness.claims.families.base import Family, selector
 from harness.claims.ledger import EfficiencyTest, ModelSelector
 from harness.claims.paired import Roles, assess_groups, group_roles
-from harness.claims.published_eval import Layout, published_paired
+from harness.claims.published_eval import group_layout, published_paired
 from harness.claims.sample import ClaimSample
 from harness.claims.verdicts import Assessment
 
@@ -42,8 +42,5 @@ class Efficiency(Family[EfficiencyTest]):
     def published(self, test: EfficiencyTest, ctx: Context) -> Assessment | None:
         if test.metric == "correct_per_1k_tokens":  # token counts are not published
             return None
-        r = self.roles(test, ctx)
-        best_a = test.a.aggregate == "best" and len(r.models_a) > 1
-        best_b = test.b.aggregate == "best" and len(r.models_b) > 1
-        return published_paired(test, ctx, Layout(r, best_a=best_a, best_b=best_b, metric=test.metric,
-                                                  transform=per_active_b))  # fmt: skip
+        layout = group_layout(self.roles(test, ctx), test.a, test.b, metric=test.metric, transform=per_active_b)
+        return published_paired(test, ctx, layout)

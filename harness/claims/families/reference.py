@@ -25,7 +25,7 @@ from harness.claims.families.base import Family, selector
 from harness.claims.ledger import ModelSelector, ReferenceTest
 from harness.claims.paired import Roles, group_roles
 from harness.claims.picks import pick_best
-from harness.claims.published_eval import Layout, published_paired
+from harness.claims.published_eval import group_layout, published_paired
 from harness.claims.sample import METRIC_UNITS, ClaimSample
 from harness.claims.verdicts import INCONCLUSIVE, MIXED, Assessment, Cell, protocol_weakened
 
@@ -108,9 +108,6 @@ class Reference(Family[ReferenceTest]):
         return assess_reference(test, ctx, sample)
 
     def published(self, test: ReferenceTest, ctx: Context) -> Assessment | None:
-        r = self.roles(test, ctx)
-        best_a = test.a.aggregate == "best" and len(r.models_a) > 1
-        best_b = test.b.aggregate == "best" and len(r.models_b) > 1
-        return published_paired(test, ctx, Layout(r, best_a=best_a, best_b=best_b, setting=test.setting,
-                                                  protocol_match_only=test.protocol_match_only,
-                                                  b_published=True))  # fmt: skip
+        layout = group_layout(self.roles(test, ctx), test.a, test.b, setting=test.setting,
+                              protocol_match_only=test.protocol_match_only, b_published=True)  # fmt: skip
+        return published_paired(test, ctx, layout)
