@@ -15,6 +15,11 @@ rate), so per scenario the bounds allow three standard errors and the pooled rat
 - false verdicts ("supported" while the claim is false or on its boundary, "refuted" while it is
   true or on its boundary) at most the nominal 2.5% plus noise, per scenario and pooled.
 
+Published values as aggregate evidence (`harness.claims.aggregate`), through the same claim code
+(`evaluate_claim`, its published assessment): each simulated claim draws every published score
+binomially over its benchmark's n items around a known accuracy; 200 claims per scenario, the
+same bounds (three standard errors per scenario, two pooled).
+
 `PYTHONPATH=.:tests python -m claims_fixtures.simulate 2000 1000` prints the table with more
 replications (the numbers in docs/claims.md).
 """
@@ -24,7 +29,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from claims_fixtures.simulate import Calibration, Scenario, run_scenario, scenarios
+from harness.claims.evaluate import evaluate_claim
+from harness.claims.ledger import Claim
+
+from claims_fixtures.simulate import (
+    Calibration,
+    MemoryEvidence,
+    MemoryPublished,
+    Scenario,
+    published_scores,
+    run_scenario,
+    scenarios,
+    sim_catalog,
+)  # fmt: skip
 
 SIMS, N_BOOT, SEED = 400, 400, 7
 NOMINAL = 0.025
@@ -88,3 +105,71 @@ def test_best_of_a_tied_group_is_not_supported_and_barely_biased(table: list) ->
     estimate under 1.5 points (of an interval about 12 points wide)."""
     (c,) = [c for sc, c in table if sc.name.startswith("best of 3 tied")]
     assert c.false_support <= NOMINAL + 2 * _se(NOMINAL, SIMS) and c.bias < 1.5, _show(c)
+
+
+# Published (aggregate) evidence: (name, test, true accuracies, claim's true value, claim true?).
+AGG_SIMS = 200
+N_ITEMS = {"t1": 200, "t2": 500, "t3": 1319}  # benchmark sizes differ, so do the standard errors
+_BASE = {"t1": 0.6, "t2": 0.4, "t3": 0.8}
+_CMP = {"type": "compare", "a": {"ids": ["m1"]}, "b": {"ids": ["m2"]}, "tasks": {"ids": list(N_ITEMS)}}
+
+
+def _acc(shift: dict[str, float]) -> dict[tuple[str, str], float]:
+    """m1 at the base accuracy + its shift, m2 at the base, m3 at the base + 0.04 (a treated m2)."""
+    return ({("m1", t): p + shift.get("m1", 0.0) for t, p in _BASE.items()} | {("m2", t): p for t, p in _BASE.items()}
+            | {("m3", t): p + 0.04 for t, p in _BASE.items()})  # fmt: skip
+
+
+AGGREGATE = [
+    ("published compare, mean of 3 tasks, null", {**_CMP, "margin": 0}, _acc({}), 0.0, None),
+    ("published compare, margin 5 at its bound", {**_CMP, "margin": 5}, _acc({"m1": 0.05}), 5.0, None),
+    ("published compare, all of 3 tasks, null", {**_CMP, "quantifier": "all"}, _acc({}), 0.0, None),
+    ("published gain, 2 pairs, true +4", {"type": "gain", "condition": "c", "pairs": [["m3", "m2"], ["m1", "m2"]],
+                                          "tasks": {"ids": list(N_ITEMS)}}, _acc({"m1": 0.04}), 4.0, True),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def aggregate_table(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, bool | None, Calibration]]:
+    cat = sim_catalog(tmp_path_factory.mktemp("aggregate"), {"m1": 0.0, "m2": 0.0, "m3": 0.0})
+    rng = np.random.default_rng(SEED)
+    out = []
+    for name, test, truths, truth, claim_true in AGGREGATE:
+        claim = Claim.model_validate({"id": "agg", "source": "s.txt", "quote": "q", "statement": name, "test": test})
+        covered = f_sup = f_ref = 0.0
+        errors = []
+        for i in range(AGG_SIMS):
+            ctx = MemoryPublished(cat, MemoryEvidence(), None, seed=i, n_boot=N_BOOT,
+                                  values=published_scores(rng, truths, N_ITEMS))  # fmt: skip
+            a = evaluate_claim(claim, ctx).published
+            assert a is not None and a.estimate is not None and a.ci_low is not None and a.ci_high is not None, name
+            if test.get("quantifier") == "all":  # every cell has the same truth: cover each
+                covered += float(np.mean([c.ci_low <= truth <= c.ci_high for c in a.cells]))  # type: ignore[operator]
+            else:
+                covered += a.ci_low <= truth <= a.ci_high
+                errors.append(a.estimate - truth)
+            f_sup += a.verdict == "supported" and claim_true is not True
+            f_ref += a.verdict == "refuted" and claim_true is not False
+        bias = float(np.mean(errors)) if errors else 0.0
+        out.append((name, claim_true, Calibration(name, AGG_SIMS, covered / AGG_SIMS, f_sup / AGG_SIMS,
+                                                  f_ref / AGG_SIMS, bias, 0.0)))  # fmt: skip
+    return out
+
+
+def test_aggregate_evidence_intervals_cover_95_percent(aggregate_table: list) -> None:
+    band = 3 * _se(0.95, AGG_SIMS)
+    for _, _, c in aggregate_table:
+        assert 0.95 - band <= c.coverage <= 0.95 + band, _show(c)
+        assert abs(c.bias) < 0.5, _show(c)  # points; the binomial SE of one value is 1–3.5 points
+    pooled = float(np.mean([c.coverage for _, _, c in aggregate_table]))
+    assert abs(pooled - 0.95) <= 2 * _se(0.95, AGG_SIMS * len(aggregate_table)), pooled
+
+
+def test_aggregate_evidence_false_verdicts_at_most_nominal(aggregate_table: list) -> None:
+    for _, _, c in aggregate_table:
+        assert c.false_support <= NOMINAL + 3 * _se(NOMINAL, AGG_SIMS), _show(c)
+        assert c.false_refute <= NOMINAL + 3 * _se(NOMINAL, AGG_SIMS), _show(c)
+    at_bound = [c for _, claim_true, c in aggregate_table if claim_true is None]
+    for rate in ("false_support", "false_refute"):
+        pooled = float(np.mean([getattr(c, rate) for c in at_bound]))
+        assert pooled <= NOMINAL + 2 * _se(NOMINAL, AGG_SIMS * len(at_bound)), (rate, [_show(c) for c in at_bound])

@@ -168,3 +168,22 @@ def test_gain_needs_catalogue_base_models(tmp_path: Path) -> None:
                       "control": "base_model", "tasks": {"ids": ["t1"]}}}  # fmt: skip
     with pytest.raises(ConfigError, match="not a catalogue model id"):
         load_ledger(write_ledger(tmp_path / "l.yaml", [claim]), cat)
+
+
+def test_every_test_type_is_one_registered_family() -> None:
+    """The ledger's test union and the family registry name the same types, and every family
+    words the seed ledger's claims of its type (the registry is the only dispatch)."""
+    from typing import get_args
+
+    from harness.claims.describe import describe_test
+    from harness.claims.families import FAMILIES
+    from harness.claims.ledger import Test
+
+    union = get_args(get_args(Test)[0])
+    types = {get_args(cls.model_fields["type"].annotation)[0] for cls in union}
+    assert types == set(FAMILIES)
+    assert all(family.type == name for name, family in FAMILIES.items())
+    ledger = parse_ledger(read_yaml(LEDGER), str(LEDGER))
+    for claim in ledger.claims:
+        line = describe_test(claim)
+        assert line.startswith(claim.test.type.replace("_", " ")), (claim.id, line)

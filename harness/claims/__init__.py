@@ -5,12 +5,13 @@ results_dir, catalog)` → one `Verdict` per claim, in ledger order → `write_r
 (`results/claims.csv`, `results/claims.md`). `plan_missing` lists the runs the verdicts still
 need, with commands and a GPU plan, for `harness claims --plan`.
 
-Test families (`harness.claims.families.FAMILIES`, keyed by test type): each gives the roles, the
-measured assessment and the published one. Published values are aggregate evidence
+Test families (`harness.claims.families`, one module per test type, registered in `FAMILIES`):
+each owns its wording, its load-time checks, its roles, its measured assessment and its published
+one; `evaluate`, `describe_test` and `load_ledger` go through that table only. Published values are aggregate evidence
 (`harness.claims.aggregate`: a binomial interval from the benchmark's n items per side); release
 and publication dates (`harness.claims.dates`) decide which models a claim compares.
 
-Statistics (`harness.claims.sample`, `contrast`, `verdicts`, `groupwise`): items are resampled
+Statistics (`harness.claims.sample`, `contrast`, `verdicts`, `paired`, `against_published`): items are resampled
 (k samples of an item are one cluster) with one bootstrap draw per task shared by every model,
 pair and cell of a claim; best-of groups are tested by union–intersection over members; `any` and
 `all` are Holm-corrected; ranks are bounded with missing models placed best and worst; each

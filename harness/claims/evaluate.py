@@ -2,7 +2,7 @@
 
 Each claim draws from its own seeded generators (`[seed, crc32(claim id), crc32(unit)]`), so a
 verdict does not depend on the order of the ledger. Each test type is dispatched through
-`harness.claims.families.FAMILIES` (roles, measured and published assessments); the claim's date
+`harness.claims.families.FAMILIES` (settle, roles, measured and published assessments); the claim's date
 rule (`harness.claims.dates`) decides which models take part; the rules are in
 `harness.claims.verdicts`.
 """
@@ -16,7 +16,7 @@ from harness.claims.context import N_MIN, Context
 from harness.claims.dates import load_dates
 from harness.claims.evidence import Evidence
 from harness.claims.families import FAMILIES
-from harness.claims.ledger import Claim, DeferredTest, Ledger, UntestableTest
+from harness.claims.ledger import Claim, Ledger
 from harness.claims.missing import commands_for
 from harness.claims.published import load_references
 from harness.claims.sample import ClaimSample
@@ -59,15 +59,11 @@ def evaluate_claim(claim: Claim, ctx: Context) -> Verdict:
     """One claim's verdict (see `harness.claims.verdicts` for the rules)."""
     test = claim.test
     v = Verdict(claim.id, claim.source, claim.statement, claim.quote, test.type, INCONCLUSIVE)
-    if isinstance(test, UntestableTest):
-        v.verdict, v.reason, v.category = UNTESTABLE, test.reason, test.category
-        return v
-    if isinstance(test, DeferredTest):
-        v.verdict, v.reason, v.needs = DEFERRED, test.reason, list(test.needs)
+    family = FAMILIES[test.type]
+    if family.settle(test, v):  # untestable, deferred: no evidence to read
         return v
     ctx = ctx.for_claim(claim.dates, claim.source)
     sample = ClaimSample(ctx.evidence, ctx.catalog, [ctx.seed, zlib.crc32(claim.id.encode())], ctx.n_boot)
-    family = FAMILIES[test.type]
     r = family.roles(test, ctx)
     v.measured, v.published = family.measured(test, ctx, sample), family.published(test, ctx)
     v.dates = ctx.availability.note(claim.source)

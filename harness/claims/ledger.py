@@ -71,14 +71,16 @@ class TaskSelector(Strict):
         return self
 
 
-class _Paired(Strict):
+class Paired(Strict):
+    """The fields every paired test shares: tasks, relation, margin (metric units), quantifier."""
+
     tasks: TaskSelector
     relation: Relation = "greater"
     margin: float = Field(0.0, ge=0.0, description="In the metric's units (points for accuracy)")
     quantifier: Quantifier = "mean"
 
 
-class CompareTest(_Paired):
+class CompareTest(Paired):
     """Model group A vs group B on the same items, or explicit (a, b) model pairs (e.g. size-matched)."""
 
     type: Literal["compare"]
@@ -95,7 +97,7 @@ class CompareTest(_Paired):
         return self
 
 
-class GainTest(_Paired):
+class GainTest(Paired):
     """The same model under two conditions: explicit (treated, control) pairs, or every
     `treated` model against the catalogue `base_model` it was built from."""
 
@@ -114,7 +116,7 @@ class GainTest(_Paired):
         return self
 
 
-class EfficiencyTest(_Paired):
+class EfficiencyTest(Paired):
     """A vs B on an efficiency metric: points above chance per active B params (chance-corrected, so
     a guessing model earns nothing), or correct answers per 1k output tokens."""
 
@@ -124,7 +126,7 @@ class EfficiencyTest(_Paired):
     b: ModelSelector
 
 
-class ReferenceTest(_Paired):
+class ReferenceTest(Paired):
     """Scores vs published values (`configs/references.csv`); B (and A if so marked) published."""
 
     type: Literal["reference"]
@@ -140,7 +142,7 @@ class ReferenceTest(_Paired):
         return self
 
 
-class ReproductionGapTest(_Paired):
+class ReproductionGapTest(Paired):
     """Does one model fall short of its own published scores by more than other models do?
 
     Per task: (measured − published) of `model` minus the mean (measured − published) of the
@@ -153,7 +155,7 @@ class ReproductionGapTest(_Paired):
     protocol_match_only: bool = False
 
 
-class TransferTest(_Paired):
+class TransferTest(Paired):
     """Non-English performance as a share of English on parallel items: per model, the mean over the
     other languages of accuracy / accuracy in `reference_language`, in percent; A − B."""
 
@@ -278,7 +280,7 @@ def load_ledger(path: Path, catalog: Catalog) -> Ledger:
     Raises ConfigError listing every bad entry (schema errors, unknown ids, duplicate ids,
     selectors that match nothing, unknown source files).
     """
-    from harness.claims.selectors import check_claim  # local: selectors imports this module
+    from harness.claims.families import check_claim  # local: the families import this module
 
     ledger = parse_ledger(read_yaml(path), str(path))
     problems: list[str] = []

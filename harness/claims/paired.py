@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from harness.claims.context import Context, assessment, fill, mean_decision, measured_rows, members
 from harness.claims.contrast import Contrast, Estimate, mean_of
-from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest
+from harness.claims.ledger import ModelSelector, Paired, TaskSelector
 from harness.claims.sample import METRIC_UNITS, ClaimSample
-from harness.claims.selectors import model_pairs, resolve_models, resolve_tasks
+from harness.claims.selectors import resolve_models, resolve_tasks
 from harness.claims.verdicts import MEASURED, Assessment, Cell, decide_all, decide_any
 
 ZERO = (("0", Estimate(0.0)),)
@@ -31,32 +31,30 @@ class Roles:
     tasks: list[str]
 
 
-def metric_of(test: CompareTest | GainTest | EfficiencyTest) -> str:
-    return test.metric if isinstance(test, EfficiencyTest) else "accuracy"
+def group_roles(a: ModelSelector, b: ModelSelector, tasks: TaskSelector, ctx: Context) -> Roles:
+    """Side A's and side B's models (after the date rule) and the task ids."""
+    return Roles(ctx.available(resolve_models(a, ctx.catalog)), ctx.available(resolve_models(b, ctx.catalog)),
+                 [t.id for t in resolve_tasks(tasks, ctx.catalog)])
 
 
-def roles(test: CompareTest | GainTest | EfficiencyTest, ctx: Context) -> Roles:
-    tasks = [t.id for t in resolve_tasks(test.tasks, ctx.catalog)]
-    if isinstance(test, GainTest) or (isinstance(test, CompareTest) and test.pairs):
-        pairs = ctx.available_pairs(model_pairs(test, ctx.catalog))
-        return Roles([a for a, _ in pairs], [b for _, b in pairs], tasks)
-    assert test.a is not None and test.b is not None
-    return Roles(ctx.available(resolve_models(test.a, ctx.catalog)), ctx.available(resolve_models(test.b, ctx.catalog)),
-                 tasks)
+def pair_roles(pairs: list[tuple[str, str]], tasks: TaskSelector, ctx: Context) -> Roles:
+    """Models of the (a, b) pairs both of whose models the date rule keeps, in pair order, and the task ids."""
+    task_ids = [t.id for t in resolve_tasks(tasks, ctx.catalog)]
+    kept = ctx.available_pairs(pairs)
+    return Roles([a for a, _ in kept], [b for _, b in kept], task_ids)
 
 
-def _decide(cells: list[Cell], quantifier: str, headline: Contrast | None, test: CompareTest | GainTest |
-            EfficiencyTest, label: str, n_min: int) -> Assessment:  # fmt: skip
-    if quantifier == "mean":
+def _decide(cells: list[Cell], headline: Contrast | None, test: Paired, metric: str, label: str,
+            n_min: int) -> Assessment:  # fmt: skip
+    if test.quantifier == "mean":
         d = mean_decision(cells, headline, test.relation, test.margin, label, n_min)
     else:
-        d = decide_any(cells, n_min) if quantifier == "any" else decide_all(cells, n_min)
-    return assessment(MEASURED, d, cells, METRIC_UNITS[metric_of(test)])
+        d = decide_any(cells, n_min) if test.quantifier == "any" else decide_all(cells, n_min)
+    return assessment(MEASURED, d, cells, METRIC_UNITS[metric])
 
 
-def assess_pairs(test: CompareTest | GainTest, ctx: Context, sample: ClaimSample) -> Assessment:
-    """Model pairs (a compare with `pairs`, or a gain): one cell per pair × task."""
-    r, metric = roles(test, ctx), metric_of(test)
+def assess_pairs(test: Paired, r: Roles, metric: str, ctx: Context, sample: ClaimSample) -> Assessment:
+    """Model pairs (`r`: side A and side B in pair order): one cell per pair × task."""
     pairs = list(zip(r.models_a, r.models_b, strict=True))
     for t in r.tasks:
         sample.need((t,), [m for p in pairs for m in p])
@@ -77,14 +75,12 @@ def assess_pairs(test: CompareTest | GainTest, ctx: Context, sample: ClaimSample
     complete = len(diffs) == len(cells)
     headline = Contrast(((f"mean difference of {len(pairs)} pairs", mean_of(diffs)),), ZERO) if complete else None
     label = f"mean over {len(pairs)} pair(s) × {len(r.tasks)} task(s)"
-    return _decide(cells, test.quantifier, headline, test, label, ctx.n_min)
+    return _decide(cells, headline, test, metric, label, ctx.n_min)
 
 
-def assess_groups(test: CompareTest | EfficiencyTest, ctx: Context, sample: ClaimSample) -> Assessment:
-    """Group A vs group B (mean of members, or best of them): one cell per task."""
-    assert test.a is not None and test.b is not None
-    r, metric = roles(test, ctx), metric_of(test)
-    best_a, best_b = test.a.aggregate == "best", test.b.aggregate == "best"
+def assess_groups(test: Paired, r: Roles, best_a: bool, best_b: bool, metric: str, ctx: Context,
+                  sample: ClaimSample) -> Assessment:  # fmt: skip
+    """Group A vs group B (mean of members, or best of them when `best_a` / `best_b`): one cell per task."""
     for t in r.tasks:
         sample.need((t,), r.models_a + r.models_b)
     cells: list[Cell] = []
@@ -110,10 +106,4 @@ def assess_groups(test: CompareTest | EfficiencyTest, ctx: Context, sample: Clai
         headline = Contrast(members(macro, r.models_a, best_a, "mean of A"),
                             members(macro, r.models_b, best_b, "mean of B"))
     label = f"mean over {len(r.tasks)} task(s)"
-    return _decide(cells, test.quantifier, headline, test, label, ctx.n_min)
-
-
-def assess_paired(test: CompareTest | GainTest | EfficiencyTest, ctx: Context, sample: ClaimSample) -> Assessment:
-    if isinstance(test, GainTest) or (isinstance(test, CompareTest) and test.pairs):
-        return assess_pairs(test, ctx, sample)
-    return assess_groups(test, ctx, sample)
+    return _decide(cells, headline, test, metric, label, ctx.n_min)

@@ -5,7 +5,9 @@ published average, e.g. MGSM), taken as aggregate evidence (`harness.claims.aggr
 over n items, an independent binomial interval per side). The values of one cell come from one
 source table where it prints them all (`harness.claims.published.cell_values`). The cell is then
 tested exactly like a measured one (`harness.claims.context.fill`): interval, p-values, and a
-verdict that is inconclusive when the interval crosses the margin.
+verdict that is inconclusive when the interval crosses the margin. Each paired family (compare,
+gain, efficiency, reference) says how its cells are laid out (`Layout`: model pairs or whole
+sides, best-of sides, the metric and its transform, the setting and protocol filter).
 
 - **Best of a group is one member** (`harness.claims.picks`): the member of a best-of side that
   stands for it in every cell is the one with the best mean over the tasks it covers, among the
@@ -18,22 +20,24 @@ verdict that is inconclusive when the interval crosses the margin.
 - **Protocol**: a verdict resting on a `no` protocol match is inconclusive when its estimate is
   within PROTOCOL_TOLERANCE points of the bound (`harness.claims.verdicts.protocol_weakened`).
 
-Correct answers per 1k tokens and reproduction gaps have no published form (None).
+Correct answers per 1k tokens, reproduction gaps, transfer and coverage have no published form
+(their families return None).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from harness.claims.against_published import published_units
 from harness.claims.aggregate import PROTOCOL_TOLERANCE, published_value_row
 from harness.claims.context import Context, fill
 from harness.claims.contrast import Contrast, Estimate, mean_of
-from harness.claims.evidence import task_chance
-from harness.claims.ledger import CompareTest, EfficiencyTest, GainTest, ReferenceTest, TaskSelector
-from harness.claims.paired import Roles, roles
+from harness.claims.ledger import ModelSelector, Paired, TaskSelector
+from harness.claims.paired import Roles
 from harness.claims.picks import pick_best
 from harness.claims.published import worst_protocol
-from harness.claims.reference import published_units, reference_roles
 from harness.claims.sample import METRIC_UNITS
 from harness.claims.verdicts import (
     NOT_COVERED,
@@ -47,61 +51,67 @@ from harness.claims.verdicts import (
     verdict_from_p,
 )  # fmt: skip
 
-PairedTest = CompareTest | GainTest | EfficiencyTest | ReferenceTest
 COVERAGE_FLOOR = 0.5  # share of a mean claim's cells that must have published values
 ZERO = (("0", Estimate(0.0)),)
+Transform = Callable[[Context, str, str, Estimate], Estimate]
 
 
-def _transform(ctx: Context, test: PairedTest, model: str, label: str, est: Estimate) -> Estimate:
-    """Published accuracy in the test's metric (points above chance per active B for efficiency)."""
-    if not isinstance(test, EfficiencyTest):
-        return est
-    task = ctx.catalog.tasks.get(label) or ctx.catalog.tasks[ctx.catalog.groups()[label][0]]
-    active = ctx.catalog.models[model].active_params_b
-    shifted = est.shifted(-100.0 * task_chance(task))
-    return Estimate(shifted.point / active, None if shifted.reps is None else shifted.reps / active)
+@dataclass(frozen=True)
+class Layout:
+    """How a paired family lays out its published cells (the family builds it from its test)."""
+
+    roles: Roles
+    pairs: bool = False  # one cell per (a, b) pair × task, else one per task with the whole sides
+    best_a: bool = False  # a best-of side of more than one model
+    best_b: bool = False
+    metric: str = "accuracy"
+    setting: str | None = None  # only published rows with this setting
+    protocol_match_only: bool = False
+    b_published: bool = False  # only the tasks where side B has a published value (reference)
+    transform: Transform | None = None  # published accuracy -> the test's metric (model, task label)
 
 
-def _args(test: PairedTest) -> tuple[str | None, bool]:
-    return (test.setting, test.protocol_match_only) if isinstance(test, ReferenceTest) else (None, False)
+def group_layout(r: Roles, a: ModelSelector, b: ModelSelector, **options: Any) -> Layout:
+    """Whole sides, one cell per task; a best-of side of more than one model is one picked member."""
+    best_a = a.aggregate == "best" and len(r.models_a) > 1
+    best_b = b.aggregate == "best" and len(r.models_b) > 1
+    return Layout(r, best_a=best_a, best_b=best_b, **options)
+
+
+def _value(ctx: Context, how: Layout, model: str, label: str, est: Estimate) -> Estimate:
+    return est if how.transform is None else how.transform(ctx, model, label, est)
 
 
 Plan = list[tuple[str, list[str], list[str], list[str]]]
 
 
-def _plan(test: PairedTest, ctx: Context) -> tuple[Roles, Plan, bool, bool]:
-    """(roles, cells as (label, tasks, side A models, side B models), best A, best B)."""
-    r = reference_roles(test, ctx) if isinstance(test, ReferenceTest) else roles(test, ctx)
+def _plan(ctx: Context, how: Layout) -> Plan:
+    """The cells as (label, tasks, side A models, side B models)."""
+    r = how.roles
     everyone = r.models_a + r.models_b
     units = published_units(ctx, r.tasks, lambda label: any(ctx.published(m, label) for m in everyone))
-    if isinstance(test, ReferenceTest):  # as on the measured path: the tasks with a published value for side B
+    if how.b_published:  # as on the measured path: the tasks with a published value for side B
         units = [(label, tasks) for label, tasks in units if any(ctx.published(m, label) for m in r.models_b)]
-    if isinstance(test, GainTest) or (isinstance(test, CompareTest) and test.pairs):
+    if how.pairs:
         pairs = list(zip(r.models_a, r.models_b, strict=True))
-        plan = [(f"{a} vs {b} @ {label}", tasks, [a], [b]) for label, tasks in units for a, b in pairs]
-        return r, plan, False, False
-    assert not isinstance(test, GainTest) and test.a is not None and test.b is not None
-    plan = [(label, tasks, r.models_a, r.models_b) for label, tasks in units]
-    return r, plan, test.a.aggregate == "best" and len(r.models_a) > 1, test.b.aggregate == "best" and len(
-        r.models_b) > 1
+        return [(f"{a} vs {b} @ {label}", tasks, [a], [b]) for label, tasks in units for a, b in pairs]
+    return [(label, tasks, r.models_a, r.models_b) for label, tasks in units]
 
 
-def _score(ctx: Context, test: PairedTest) -> Callable[[str, str], float | None]:
+def _score(ctx: Context, how: Layout) -> Callable[[str, str], float | None]:
     """A member's published value on a task, in the test's metric (for the best-of pick)."""
-    setting, only = _args(test)
 
     def score(model: str, label: str) -> float | None:
-        v = ctx.published(model, label, setting, only)
-        return None if v is None else _transform(ctx, test, model, label, Estimate(v.score)).point
+        v = ctx.published(model, label, how.setting, how.protocol_match_only)
+        return None if v is None else _value(ctx, how, model, label, Estimate(v.score)).point
 
     return score
 
 
-def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[str],
+def _cell(ctx: Context, test: Paired, how: Layout, cell: Cell, label: str, side_a: list[str],
           side_b: list[str]) -> Estimate | None:  # fmt: skip
     """Fill one cell from published values; the A − B estimate, or None when not covered."""
-    setting, only = _args(test)
-    values = ctx.cell_values(list(dict.fromkeys(side_a + side_b)), label, setting, only)
+    values = ctx.cell_values(list(dict.fromkeys(side_a + side_b)), label, how.setting, how.protocol_match_only)
     missing = [m for m in side_a + side_b if m not in values]
     no_n = [m for m in side_a + side_b if m in values and values[m].n is None]
     if missing or no_n:
@@ -109,7 +119,7 @@ def _cell(ctx: Context, test: PairedTest, cell: Cell, label: str, side_a: list[s
         cell.note = "; ".join(x for x in (missing and f"no published value: {', '.join(missing)}",
                                           no_n and f"n unknown: {', '.join(no_n)}") if x)  # fmt: skip
         return None
-    ests = {m: _transform(ctx, test, m, label, ctx.estimate(values[m]) or Estimate(values[m].score))
+    ests = {m: _value(ctx, how, m, label, ctx.estimate(values[m]) or Estimate(values[m].score))
             for m in values}  # fmt: skip
     a, b = mean_of([ests[m] for m in side_a]), mean_of([ests[m] for m in side_b])
     cell.values = [published_value_row("A", values[m]) for m in side_a]
@@ -153,17 +163,16 @@ def _floor(ctx: Context, cells: list[Cell], selector: TaskSelector) -> str | Non
     return "; ".join(problems) or None
 
 
-def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
-    """The claim's test on published values; None when no cell has them (or the metric has no published form)."""
-    if isinstance(test, EfficiencyTest) and test.metric == "correct_per_1k_tokens":
-        return None
-    r, plan, best_a, best_b = _plan(test, ctx)
+def published_paired(test: Paired, ctx: Context, how: Layout) -> Assessment | None:
+    """The claim's test on published values, its cells laid out as `how` says; None when no cell has them."""
+    r, best_a, best_b = how.roles, how.best_a, how.best_b
+    plan = _plan(ctx, how)
     if not plan:
         return None
     labels = list(dict.fromkeys(label.rsplit(" @ ", 1)[-1] for label, *_ in plan))
     picks: dict[str, str] = {}
     why: list[str] = []
-    score = _score(ctx, test)
+    score = _score(ctx, how)
     for side, best, models in (("B", best_b, r.models_b), ("A", best_a, r.models_a)):
         if best:
             if "B" in picks:  # both sides best-of: A's pick is compared where B's pick has values
@@ -178,13 +187,13 @@ def published_paired(test: PairedTest, ctx: Context) -> Assessment | None:
     for label, tasks, side_a, side_b in plan:
         cell = Cell(label, tasks, models_a=side_a, models_b=side_b, best_a=picks.get("A"), best_b=picks.get("B"))
         cells.append(cell)
-        diff = _cell(ctx, test, cell, label.rsplit(" @ ", 1)[-1], [picks["A"]] if "A" in picks else side_a,
+        diff = _cell(ctx, test, how, cell, label.rsplit(" @ ", 1)[-1], [picks["A"]] if "A" in picks else side_a,
                      [picks["B"]] if "B" in picks else side_b)  # fmt: skip
         if diff is not None:
             diffs.append(diff)
     if not diffs:
         return None
-    unit = METRIC_UNITS[test.metric if isinstance(test, EfficiencyTest) else "accuracy"]
+    unit = METRIC_UNITS[how.metric]
     coverage = f"{len(diffs)} of {len(cells)} cells have published values"
     protocol = worst_protocol([c.protocol_match for c in cells if c.protocol_match])
     n_items = sum(c.n_items for c in cells if c.status == "ok")

@@ -12,23 +12,9 @@ Task selectors: the union of `ids`, `groups` and `suites` (in that order, via
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from harness.claims.ledger import (
-    Claim,
-    CompareTest,
-    CoverageTest,
-    DeferredTest,
-    EfficiencyTest,
-    GainTest,
-    ModelSelector,
-    RankTest,
-    ReferenceTest,
-    ReproductionGapTest,
-    TaskSelector,
-    TransferTest,
-    UntestableTest,
-)
+from harness.claims.ledger import ModelSelector, TaskSelector
 from harness.claims.published import closed_model_ids
 from harness.config import Catalog, suggest
 from harness.errors import InputError
@@ -96,19 +82,21 @@ def resolve_tasks(sel: TaskSelector, catalog: Catalog) -> list[TaskSpec]:
     ]
 
 
-def model_pairs(test: GainTest | CompareTest, catalog: Catalog) -> list[tuple[str, str]]:
-    """(a, b) model pairs of a pairwise compare, or (treated, control) pairs of a gain.
+def explicit_pairs(pairs: list[tuple[str, str]], catalog: Catalog) -> list[tuple[str, str]]:
+    """(a, b) model pairs named in the ledger. Raises InputError for an unknown id."""
+    for pair in pairs:
+        for mid in pair:
+            if mid not in catalog.models:
+                raise InputError(f"unknown model id '{mid}'", suggest(mid, list(catalog.models)))
+    return [tuple(p) for p in pairs]  # type: ignore[misc]
+
+
+def base_model_pairs(treated: ModelSelector, catalog: Catalog) -> list[tuple[str, str]]:
+    """(treated, control) pairs: every treated model with the catalogue `base_model` it was built from.
 
     Raises InputError for an unknown id or a base_model that is not a catalogue id."""
-    if test.pairs:
-        for pair in test.pairs:
-            for mid in pair:
-                if mid not in catalog.models:
-                    raise InputError(f"unknown model id '{mid}'", suggest(mid, list(catalog.models)))
-        return [tuple(p) for p in test.pairs]  # type: ignore[misc]
-    assert isinstance(test, GainTest) and test.treated is not None
     pairs = []
-    for mid in resolve_models(test.treated, catalog):
+    for mid in resolve_models(treated, catalog):
         base = catalog.models[mid].base_model
         if base is None or base not in catalog.models:
             raise InputError(
@@ -119,7 +107,30 @@ def model_pairs(test: GainTest | CompareTest, catalog: Catalog) -> list[tuple[st
     return pairs
 
 
-def _check_selector(sel: ModelSelector, catalog: Catalog, name: str, closed: set[str] | None) -> list[str]:
+def pairs_problems(kind: str, pairs: Callable[[], list[tuple[str, str]]]) -> list[str]:
+    """Problems building a test's model pairs (`kind` names the test type in the message)."""
+    try:
+        if not pairs():
+            return [f"{kind}: no model pairs"]
+    except InputError as exc:
+        return [f"{kind}: {exc.one_line()}"]
+    return []
+
+
+def task_problems(sel: TaskSelector, catalog: Catalog) -> list[str]:
+    """Problems with a test's task selector: an unknown name, or no task matched."""
+    try:
+        if not resolve_tasks(sel, catalog):
+            return ["tasks: selector matches no task"]
+    except InputError as exc:
+        return [f"tasks: {exc.one_line()}"]
+    return []
+
+
+def model_problems(sel: ModelSelector, catalog: Catalog, name: str, closed: set[str] | None) -> list[str]:
+    """Problems with one model selector (`name`: its field): unknown ids, no match, closed ids.
+
+    `closed`: the closed models with published values (None: no references.csv yet)."""
     problems = []
     try:
         ids = resolve_models(sel, catalog)
@@ -134,49 +145,4 @@ def _check_selector(sel: ModelSelector, catalog: Catalog, name: str, closed: set
                 problems.append(f"{name}: closed model '{mid}' needs source: published")
             elif closed is not None and mid not in closed:
                 problems.append(f"{name}: '{mid}' has no row in references.csv ({suggest(mid, sorted(closed))})")
-    return problems
-
-
-def check_claim(claim: Claim, catalog: Catalog) -> list[str]:
-    """Every problem with one claim's ids and selectors (empty list: the claim is sound)."""
-    test = claim.test
-    if isinstance(test, UntestableTest | DeferredTest):
-        return []
-    closed = set(closed_model_ids(catalog.config_dir) or []) or None
-    problems: list[str] = []
-    try:
-        tasks = resolve_tasks(test.tasks, catalog)
-        if not tasks:
-            problems.append("tasks: selector matches no task")
-    except InputError as exc:
-        problems.append(f"tasks: {exc.one_line()}")
-    sides: dict[str, ModelSelector] = {}
-    if isinstance(test, EfficiencyTest | ReferenceTest | TransferTest) or (
-        isinstance(test, CompareTest) and not test.pairs
-    ):
-        assert test.a is not None and test.b is not None
-        sides = {"a": test.a, "b": test.b}
-    elif isinstance(test, RankTest):
-        sides = {"target": test.target, "among": test.among}
-    elif isinstance(test, CoverageTest):
-        sides = {"model": test.model}
-    elif isinstance(test, ReproductionGapTest):
-        sides = {"model": test.model, "baseline": test.baseline}
-    if isinstance(test, GainTest | CompareTest) and (test.pairs or isinstance(test, GainTest)):
-        if isinstance(test, GainTest) and test.treated is not None:
-            sides = {"treated": test.treated}
-        try:
-            if not model_pairs(test, catalog):
-                problems.append(f"{test.type}: no model pairs")
-        except InputError as exc:
-            problems.append(f"{test.type}: {exc.one_line()}")
-    for name, sel in sides.items():
-        problems.extend(_check_selector(sel, catalog, name, closed))
-        if sel.source == "published" and not isinstance(test, ReferenceTest):
-            problems.append(f"{name}: source: published is only allowed in reference tests")
-    if isinstance(test, CoverageTest | ReproductionGapTest) and not problems:
-        if len(resolve_models(test.model, catalog)) != 1:
-            problems.append(f"{test.type}: the model selector must name exactly one model")
-    if isinstance(test, RankTest) and isinstance(test.min_tasks, int) and test.min_tasks < 1:
-        problems.append("rank: min_tasks must be at least 1 (or all)")
     return problems

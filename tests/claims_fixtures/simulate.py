@@ -25,6 +25,7 @@ from harness.claims.context import Context
 from harness.claims.evaluate import evaluate_claim
 from harness.claims.evidence import ItemScores
 from harness.claims.ledger import Claim
+from harness.claims.published import Published
 from harness.config import Catalog
 
 from claims_fixtures.builders import catalog, model, task
@@ -69,6 +70,30 @@ class MemoryEvidence:
 
     def problems_for(self, model: str, task: str) -> list[str]:
         return []
+
+
+@dataclass
+class MemoryPublished(Context):
+    """A claim context whose published values are in memory ((model, task) -> Published), served
+    like the references.csv lookups (no setting or protocol filter: one value per model and task)."""
+
+    values: dict[tuple[str, str], Published] = field(default_factory=dict)
+
+    def published(self, model: str, task: str, setting: str | None = None,
+                  protocol_match_only: bool = False) -> Published | None:  # fmt: skip
+        return self.values.get((model, task))
+
+    def cell_values(self, models: list[str], task: str, setting: str | None = None,
+                    protocol_match_only: bool = False) -> dict[str, Published]:  # fmt: skip
+        return {m: v for m in models if (v := self.values.get((m, task))) is not None}
+
+
+def published_scores(rng: np.random.Generator, truths: dict[tuple[str, str], float],
+                     n_items: dict[str, int]) -> dict[tuple[str, str], Published]:  # fmt: skip
+    """One set of published values: each (model, task) score drawn binomially over the task's n items
+    around its true accuracy (a proportion), as a publisher's evaluation of the benchmark would be."""
+    return {(m, t): Published(m, t, 100 * rng.binomial(n_items[t], p) / n_items[t], "sim", "yes", 1, n=n_items[t])
+            for (m, t), p in truths.items()}  # fmt: skip
 
 
 def simulate(rng: np.random.Generator, abilities: dict[str, float], tasks: dict[str, str], n_items: int,
