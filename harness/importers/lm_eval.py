@@ -59,6 +59,18 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _question(doc: dict[str, Any]) -> str | None:
+    """The doc's question text: a plain field, or the text inside a nested one (ARC's upstream
+    rows hold `question: {stem, choices}`, which lm-eval keeps as the doc)."""
+    for name in _QUESTION_FIELDS:
+        value = doc.get(name)
+        if isinstance(value, dict):
+            value = next((value[k] for k in ("stem", "text", "question") if isinstance(value.get(k), str)), None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 def results_beside(path: Path) -> Path | None:
     """The results JSON of the same lm-eval run: same timestamp, else the only one there."""
     named = _NAME.match(path.stem)
@@ -124,7 +136,7 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
         filtered = first.get("filtered_resps")
         items.append(ImportedItem(
             row=row_no, response="" if logprobs is not None else text_of(first.get("resps")),
-            source_id=str(doc_id), question=next((str(doc[f]) for f in _QUESTION_FIELDS if doc.get(f)), None),
+            source_id=str(doc_id), question=_question(doc),
             gold=None if first.get("target") is None else str(first["target"]),
             prompt=_prompt(first.get("arguments")),
             source_extracted=None if logprobs is not None else (text_of(filtered) or None),
