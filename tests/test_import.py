@@ -14,6 +14,7 @@ import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -26,6 +27,9 @@ ZEROEVAL_GSM = FIXTURES / "zeroeval-gsm-Qwen2-7B-Instruct.json"
 ZEROEVAL_MATH = FIXTURES / "zeroeval-math-l5-Qwen2.5-7B-Instruct.json"
 MMLU_PRO = FIXTURES / "model_outputs_Meta-Llama-3_1-8B-Instruct_5shots.json"
 LM_EVAL_DIR = FIXTURES / "lm-eval"
+# A real lm-eval 0.4.13 log made here (Gemma 3 270M, HF on CPU, configs/lm_eval/arc_easy_gen_local.yaml,
+# 3-shot, greedy): the results JSON as written and an excerpt of the samples (docs/imports.md).
+LM_EVAL_ARC = FIXTURES / "lm-eval-arc"
 
 runner = CliRunner()
 
@@ -175,7 +179,49 @@ def test_lm_eval_rows_repeated_per_filter_become_one_item_and_reproduce_its_metr
     assert "sample_len" not in out and "sample_len" not in json.dumps(summary)
 
 
-@pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field"])
+def _arc_mirror(data_dir: Path, rows: list[dict[str, Any]]) -> None:
+    """ARC-Easy's upstream file with the excerpt's items (lm-eval keeps each upstream row as its doc),
+    behind an item of another task so that positions and ids do not line up by accident."""
+    (data_dir / "arc").mkdir()
+    docs = [{"id": "Other_1", "question": {"stem": "Which gas do plants take in?", "choices": [
+        {"label": "A", "text": "oxygen"}, {"label": "B", "text": "carbon dioxide"}]}, "answerKey": "B"}]
+    docs += [r["doc"] for r in rows]
+    (data_dir / "arc" / "ARC-Easy-Test.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs))
+
+
+def test_a_real_lm_eval_generation_log_reproduces_lm_evals_own_metric(data_dir: Path, tmp_path: Path) -> None:
+    samples = next(LM_EVAL_ARC.glob("samples_*.jsonl"))
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    _arc_mirror(data_dir, rows)
+    results = tmp_path / "results"
+    # No --model: the results JSON names the harness's converted folder (gemma-3-270m-bfloat16).
+    code, out = _import(str(samples), "--results", str(results))
+    assert code == 0, out
+    assert "lm-eval → gemma-3-270m × arc_easy" in out and f"matched {len(rows)} (question text {len(rows)})" in out
+    (run,) = _runs(results)
+    summary = json.loads((run / "import.json").read_text())
+    lm_eval = sum(r["exact_match"] for r in rows) / len(rows)
+    assert 0.15 < lm_eval < 0.9  # a log with right and wrong answers, not all zero
+    assert summary["per_filter"]["exact_match,letter"]["source"] == pytest.approx(lm_eval)
+    # The harness's letter grader reproduces lm-eval's exact_match on the same outputs within 0.5 point.
+    assert abs(summary["accuracy"] - lm_eval) <= 0.005
+    verdicts = [json.loads(line) for line in (run / "imported.jsonl").read_text().splitlines()]
+    assert [v["harness_extracted"] for v in verdicts] == [r["filtered_resps"][0] for r in rows]
+    assert all(v["agree"] for v in verdicts)
+    # Written letters for a log-likelihood task: one `acc`, as native arc_easy runs name it, and no acc_norm.
+    (metric,) = json.loads((run / "metrics.json").read_text())
+    assert metric["metric"] == "acc" and metric["score"] == pytest.approx(summary["accuracy"])
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert "letter" in manifest["run_settings"]["graded_as"] and manifest["run_settings"]["protocol"]["shots"] == 3
+    # lm-eval's own aggregate (over the whole run the excerpt comes from) is kept beside.
+    reported = json.loads(next(LM_EVAL_ARC.glob("results_*.json")).read_text())
+    assert summary["source_metrics"] == {"exact_match,letter": reported["results"]["arc_easy_gen_local"][
+        "exact_match,letter"]}
+
+
+@pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field",
+                                  "lm-eval-wrong-format", "lm-eval-unknown-model", "lm-eval-model-not-in-catalogue",
+                                  "lm-eval-no-match", "lm-eval-results-cut"])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(case: str, data_dir: Path, tmp_path: Path) -> None:
     results = tmp_path / "results"
     good = str(ZEROEVAL_GSM)
@@ -192,15 +238,34 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(case: str, data_dir: P
         args = [str(ZEROEVAL_MATH), "--task", "gsm8k"]
     elif case == "unknown-task":
         args = [good, "--task", "gsm9k"]
-    else:
+    elif case == "bad-field":
         args = [good, "--field", "response"]
+    else:  # an lm-eval log: its samples JSONL and the results JSON beside it
+        folder = tmp_path / "lm-eval"
+        shutil.copytree(LM_EVAL_DIR, folder)
+        samples = next(folder.glob("samples_*.jsonl"))
+        beside = next(folder.glob("results_*.json"))
+        if case == "lm-eval-model-not-in-catalogue":
+            beside.write_text(beside.read_text().replace("/root/.cache/harness/models/gemma-3-270m-bfloat16",
+                                                         "acme/widget-13b"))
+        elif case == "lm-eval-results-cut":
+            beside.write_text(beside.read_text()[:200])
+        extra = {"lm-eval-wrong-format": ["--format", "zeroeval"], "lm-eval-unknown-model": ["--model", "llama-9-7b"],
+                 "lm-eval-no-match": ["--task", "math_l5"]}.get(case, [])
+        # The good file first (nothing of it is written either), except where --task would refuse it.
+        args = [*([] if case == "lm-eval-no-match" else [good]), str(samples), *extra]
     code, out = _import(*args, "--results", str(results))
     assert code == 2, out
     assert len(out.strip().splitlines()) == 1 and out.startswith("error: ") and "Traceback" not in out
     assert not results.exists() or not any((results / "runs").iterdir())
     expected = {"cut": "cut mid-line", "wrong-format": "not an MMLU-Pro output file",
                 "unknown-model": "unknown model id 'llama-9-7b'", "no-match": "none of its 3 items match task 'gsm8k'",
-                "unknown-task": "unknown task id 'gsm9k'", "bad-field": "expected NAME=SOURCE_FIELD"}[case]
+                "unknown-task": "unknown task id 'gsm9k'", "bad-field": "expected NAME=SOURCE_FIELD",
+                "lm-eval-wrong-format": "a JSONL file cannot be --format zeroeval",
+                "lm-eval-unknown-model": "unknown model id 'llama-9-7b'",
+                "lm-eval-model-not-in-catalogue": "model 'acme/widget-13b' is not in the catalogue",
+                "lm-eval-no-match": "none of its 3 items match task 'math_l5'",
+                "lm-eval-results-cut": "the lm-eval results JSON does not parse"}[case]
     assert expected in out
 
 

@@ -147,8 +147,12 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
     task = named.group("task") if named else None
     beside = results_beside(path)
     model, protocol, metrics = _results(beside, task)
-    model_args = str(model.get("model_args") or "")
-    pretrained = re.search(r"(?:pretrained|model)=([^,]+)", model_args)
+    raw_args = model.get("model_args")
+    if isinstance(raw_args, dict):  # lm-eval 0.4.13 writes the parsed arguments; earlier ones the string
+        model_args = ",".join(f"{k}={v}" for k, v in raw_args.items())
+    else:
+        model_args = str(raw_args or "")
+    pretrained = re.search(r"(?:^|,)(?:pretrained|model)=([^,]+)", model_args)
     hint = model.get("model_name") or (pretrained.group(1) if pretrained else None)
     settings = dict(protocol.pop("generation_kwargs", None) or {})
     return SourceFile(
