@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,33 @@ def test_a_native_run_is_preferred_to_an_imported_one_of_the_same_cell(data_dir:
     (sel,) = Results(results).selections().values()
     assert sel.chosen.run_key == native and not sel.chosen.imported
     assert [r.imported for r in sel.others] == [True]
+
+
+# ------------------------------------------------------------ benchmarks/zeroeval_gaps.py: ZeroEval's rule
+
+
+def _zeroeval_gaps() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "zeroeval_gaps.py"
+    spec = importlib.util.spec_from_file_location("zeroeval_gaps", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up there
+    spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules[spec.name]
+
+
+@pytest.mark.parametrize(("output", "gold", "answer", "correct"), [
+    ('{"reasoning": "half", "answer": "1/2"}', "\\frac{1}{2}", "1/2", False),  # 0.5 against the gold's first 1
+    ('{"reasoning": "\\(x\\)", "answer": "128 - 24 + 2 = 106"}', "106", "128 - 24 + 2 = 106", False),  # by pattern
+    ('{"answer": "6\\\\sqrt{2}"}', "6", "6\\sqrt{2}", True),  # a wrong answer with the gold's first number
+    ('**answer**: "-5"', "-5", None, False),  # no answer ZeroEval can parse
+    ('{"answer": "5"} then {"answer": "3"}', "3", "5", False),  # the first complete JSON block counts
+    ('{"answer": 18}', "# 18", "18", True),  # GSM gold "# 18", a number value
+])
+def test_zeroeval_rule_as_the_gap_script_recomputes_it(output: str, gold: str, answer: str | None,
+                                                      correct: bool) -> None:
+    gaps = _zeroeval_gaps()
+    assert gaps.zeroeval_answer(output, "Qwen2.5-3B-Instruct") == answer
+    assert gaps.zeroeval_correct(answer, gold) is correct
