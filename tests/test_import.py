@@ -220,6 +220,36 @@ def test_a_real_lm_eval_generation_log_reproduces_lm_evals_own_metric(data_dir: 
         "exact_match,letter"]}
 
 
+def test_a_multiple_choice_lm_eval_log_with_no_task_data_here_keeps_its_choices_and_gold(
+        data_dir: Path, tmp_path: Path) -> None:
+    """lm-eval's multiple-choice rows (0.4.13 layout): `target` is the gold choice's index, the choices
+    are the requests' continuations, `resps` the log-likelihoods. With no BoolQ data in the mirror
+    the task is defined from the file, and acc and acc_norm come out as lm-eval's."""
+    docs = [("is the sky blue", " yes", [-0.5, -0.2], 1), ("is fire cold", " no", [-0.3, -0.9], 0),
+            ("do fish fly", " no", [-0.6, -0.4], 0), ("is ice frozen water", " yes", [-2.0, -2.1], 1)]
+    rows = []
+    for i, (question, _, lls, gold) in enumerate(docs):
+        ctx = f"passage\nQuestion: {question}?\nAnswer:"
+        acc = float(max(range(2), key=lambda j: lls[j]) == gold)
+        norm = float(max(range(2), key=lambda j: lls[j] / len(["no", "yes"][j])) == gold)
+        rows.append({"doc_id": i, "doc": {"question": question, "passage": "passage", "label": gold}, "target": gold,
+                     "arguments": {f"gen_args_{j}": {"arg_0": ctx, "arg_1": c} for j, c in enumerate([" no", " yes"])},
+                     "resps": [[[ll, False]] for ll in lls], "filtered_resps": [[ll, False] for ll in lls],
+                     "filter": "none", "metrics": ["acc", "acc_norm"], "acc": acc, "acc_norm": norm})
+    path = tmp_path / "samples_boolq_2026-01-01T00-00-00.000000.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = tmp_path / "results"
+    code, out = _import(str(path), "--model", "gemma-3-270m", "--results", str(results))
+    assert code == 0, out
+    assert "lm-eval → gemma-3-270m × boolq" in out and "items from source file" in out
+    (run,) = _runs(results)
+    metrics = {m["metric"]: m["score"] for m in json.loads((run / "metrics.json").read_text())}
+    assert metrics["acc"] == pytest.approx(sum(r["acc"] for r in rows) / len(rows))
+    assert metrics["acc_norm"] == pytest.approx(sum(r["acc_norm"] for r in rows) / len(rows))
+    samples = Results(results).samples(next(iter(Results(results).selections().values())).chosen)
+    assert [s.gold for s in samples] == ["B", "A", "A", "B"]
+
+
 @pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field",
                                   "lm-eval-wrong-format", "lm-eval-unknown-model", "lm-eval-model-not-in-catalogue",
                                   "lm-eval-no-match", "lm-eval-results-cut"])

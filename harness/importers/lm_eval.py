@@ -18,6 +18,7 @@ from typing import Any
 from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import read_jsonl, text_of
 from harness.tasks.base import file_sha256
+from harness.tasks.loaders import LETTERS
 
 _NAME = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
 _QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "text")
@@ -53,6 +54,33 @@ def _loglikelihoods(resps: Any) -> list[float] | None:
             return None
         out.append(float(pair[0]))
     return out
+
+
+def _continuations(arguments: Any) -> tuple[str, ...]:
+    """Each request's continuation (`arg_1`): a multiple-choice row's choices, in order."""
+    requests = list(arguments.values()) if isinstance(arguments, dict) else arguments
+    if not isinstance(requests, list):
+        return ()
+    out = []
+    for request in requests:
+        value = request.get("arg_1") if isinstance(request, dict) else (
+            request[1] if isinstance(request, list) and len(request) > 1 else None)
+        if not isinstance(value, str):
+            return ()
+        out.append(value.strip())
+    return tuple(out)
+
+
+def _gold(target: Any, n_choices: int | None) -> str | None:
+    """The reference answer: a multiple-choice row's `target` is the gold choice's index (lm-eval's
+    `doc_to_target`), written as its letter as the harness's choice tasks write gold; else as is."""
+    if target is None:
+        return None
+    if n_choices is not None and not isinstance(target, bool):
+        index = target if isinstance(target, int) else (int(target) if str(target).strip().isdigit() else None)
+        if index is not None and 0 <= index < n_choices:
+            return LETTERS[index]
+    return str(target)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -137,7 +165,8 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
         items.append(ImportedItem(
             row=row_no, response="" if logprobs is not None else text_of(first.get("resps")),
             source_id=str(doc_id), question=_question(doc),
-            gold=None if first.get("target") is None else str(first["target"]),
+            gold=_gold(first.get("target"), None if logprobs is None else len(logprobs)),
+            choices=_continuations(first.get("arguments")) if logprobs is not None else (),
             prompt=_prompt(first.get("arguments")),
             source_extracted=None if logprobs is not None else (text_of(filtered) or None),
             source_correct=None if primary is None else primary >= 1.0, source_scores=scores,
