@@ -21,7 +21,7 @@ from harness.tasks.base import file_sha256
 from harness.tasks.loaders import LETTERS
 
 _NAME = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
-_QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "text")
+_QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "goal", "text")
 _REQUIRED = ("doc_id", "resps", "filter")
 
 
