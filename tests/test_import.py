@@ -250,6 +250,39 @@ def test_a_multiple_choice_lm_eval_log_with_no_task_data_here_keeps_its_choices_
     assert [s.gold for s in samples] == ["B", "A", "A", "B"]
 
 
+def test_lm_eval_winogrande_rows_match_the_harness_items_by_the_text_before_the_blank(
+        data_dir: Path, tmp_path: Path) -> None:
+    """lm-eval keeps Winogrande's `sentence` with a `_` blank; the harness's items hold the text before
+    it. Twin sentences share that text, so they match by id with the text as the check."""
+    mosaic = [(["Sarah was a much better surgeon than Maria so Sarah", "Sarah was a much better surgeon than Maria "
+                "so Maria"], "always got the easier cases.", 1),
+              (["Sarah was a much better surgeon than Maria so Sarah", "Sarah was a much better surgeon than Maria "
+                "so Maria"], "always got the harder cases.", 0),
+              (["They were worried the wine would ruin the bed and the blanket, but the blanket", "They were worried "
+                "the wine would ruin the bed and the blanket, but the bed"], "was't ruined.", 1)]
+    (data_dir / "winogrande").mkdir()
+    (data_dir / "winogrande" / "winogrande.jsonl").write_text("".join(
+        json.dumps({"context_options": c, "continuation": k, "gold": g}) + "\n" for c, k, g in mosaic))
+    options = [("Sarah", "Maria"), ("Sarah", "Maria"), ("blanket", "bed")]
+    rows = []
+    for i, ((contexts, cont, gold), (one, two)) in enumerate(zip(mosaic, options, strict=True)):
+        blank = contexts[0][:len(contexts[0]) - len(one)]
+        lls = [-1.0, -2.0] if gold == 0 else [-2.0, -1.0]
+        rows.append({"doc_id": i, "doc": {"sentence": f"{blank}_ {cont}", "option1": one, "option2": two,
+                                          "answer": str(gold + 1)},
+                     "target": cont, "arguments": {f"gen_args_{j}": {"arg_0": blank + o, "arg_1": " " + cont}
+                                                   for j, o in enumerate((one, two))},
+                     "resps": [[[ll, False]] for ll in lls], "filtered_resps": [[ll, False] for ll in lls],
+                     "filter": "none", "metrics": ["acc"], "acc": 1.0})
+    path = tmp_path / "samples_winogrande_2026-01-01T00-00-00.000000.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = tmp_path / "results"
+    code, out = _import(str(path), "--model", "gemma-3-270m", "--results", str(results))
+    assert code == 0, out
+    assert "× winogrande" in out and "matched 3 (id 2, question text 1), unmatched 0" in out, out
+    assert "accuracy: harness 100.00, source 100.00" in out
+
+
 @pytest.mark.parametrize("case", ["cut", "wrong-format", "unknown-model", "no-match", "unknown-task", "bad-field",
                                   "lm-eval-wrong-format", "lm-eval-unknown-model", "lm-eval-model-not-in-catalogue",
                                   "lm-eval-no-match", "lm-eval-results-cut"])

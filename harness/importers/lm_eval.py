@@ -71,14 +71,17 @@ def _continuations(arguments: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _gold(target: Any, n_choices: int | None) -> str | None:
-    """The reference answer: a multiple-choice row's `target` is the gold choice's index (lm-eval's
-    `doc_to_target`), written as its letter as the harness's choice tasks write gold; else as is."""
+def _gold(target: Any, choices: tuple[str, ...] | None) -> str | None:
+    """The reference answer. A multiple-choice row's `target` is the gold choice's index (or, for
+    some tasks, its text): written as the choice's letter, as the harness's choice tasks write gold;
+    anything else as is."""
     if target is None:
         return None
-    if n_choices is not None and not isinstance(target, bool):
+    if choices and not isinstance(target, bool):
         index = target if isinstance(target, int) else (int(target) if str(target).strip().isdigit() else None)
-        if index is not None and 0 <= index < n_choices:
+        if index is None and str(target).strip() in choices and choices.count(str(target).strip()) == 1:
+            index = choices.index(str(target).strip())
+        if index is not None and 0 <= index < len(choices):
             return LETTERS[index]
     return str(target)
 
@@ -90,6 +93,11 @@ def _dict(value: Any) -> dict[str, Any]:
 def _question(doc: dict[str, Any]) -> str | None:
     """The doc's question text: a plain field, or the text inside a nested one (ARC's upstream
     rows hold `question: {stem, choices}`, which lm-eval keeps as the doc)."""
+    sentence = doc.get("sentence")
+    if isinstance(sentence, str) and "_" in sentence and "option1" in doc:
+        # Winogrande: the text before the blank, which is what the harness's items hold (twin
+        # sentences share it, so those match by id with this text as the check).
+        return sentence[:sentence.index("_")].rstrip()
     for name in _QUESTION_FIELDS:
         value = doc.get(name)
         if isinstance(value, dict):
@@ -161,12 +169,15 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
                     scores[f"{metric},{row['filter']}"] = float(value)
         primary = next(iter(scores.values()), None)
         logprobs = _loglikelihoods(first.get("resps"))
+        choices = _continuations(first.get("arguments")) if logprobs is not None else ()
+        if logprobs is not None and len(choices) != len(logprobs):
+            choices = tuple(str(i) for i in range(len(logprobs)))  # the count is known, the texts are not
         filtered = first.get("filtered_resps")
         items.append(ImportedItem(
             row=row_no, response="" if logprobs is not None else text_of(first.get("resps")),
             source_id=str(doc_id), question=_question(doc),
-            gold=_gold(first.get("target"), None if logprobs is None else len(logprobs)),
-            choices=_continuations(first.get("arguments")) if logprobs is not None else (),
+            gold=_gold(first.get("target"), choices),
+            choices=choices,
             prompt=_prompt(first.get("arguments")),
             source_extracted=None if logprobs is not None else (text_of(filtered) or None),
             source_correct=None if primary is None else primary >= 1.0, source_scores=scores,
