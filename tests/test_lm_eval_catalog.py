@@ -155,7 +155,7 @@ def test_tasks_lm_eval_lists_bundled_and_project_names() -> None:
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.output.splitlines()[2:-1]}
     assert set(rows) == {"lm_eval:arc_easy_local", "lm_eval:arc_challenge_local", "lm_eval:arc_local",
-                         "lm_eval:gsm8k_local", "lm_eval:ai2_arc_local"}
+                         "lm_eval:gsm8k_local", "lm_eval:ai2_arc_local", "lm_eval:arc_easy_gen_local"}
     assert "arc/ARC-Easy-Test.jsonl" in rows["lm_eval:arc_easy_local"]
     assert "2 members, aggregated" in rows["lm_eval:arc_local"]
     everything = runner.invoke(app, ["tasks", "--lm-eval"])

@@ -18,9 +18,10 @@ from typing import Any
 from harness.importers.base import ImportedItem, ImportFormatError, SourceFile
 from harness.importers.readjson import read_jsonl, text_of
 from harness.tasks.base import file_sha256
+from harness.tasks.loaders import LETTERS
 
 _NAME = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>\d{4}-\d{2}-\d{2}T[\d\-.:]+)$")
-_QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "text")
+_QUESTION_FIELDS = ("question", "problem", "query", "input", "Question", "ctx", "sentence", "premise", "goal", "text")
 _REQUIRED = ("doc_id", "resps", "filter")
 
 
@@ -55,8 +56,55 @@ def _loglikelihoods(resps: Any) -> list[float] | None:
     return out
 
 
+def _continuations(arguments: Any) -> tuple[str, ...]:
+    """Each request's continuation (`arg_1`): a multiple-choice row's choices, in order."""
+    requests = list(arguments.values()) if isinstance(arguments, dict) else arguments
+    if not isinstance(requests, list):
+        return ()
+    out = []
+    for request in requests:
+        value = request.get("arg_1") if isinstance(request, dict) else (
+            request[1] if isinstance(request, list) and len(request) > 1 else None)
+        if not isinstance(value, str):
+            return ()
+        out.append(value.strip())
+    return tuple(out)
+
+
+def _gold(target: Any, choices: tuple[str, ...] | None) -> str | None:
+    """The reference answer. A multiple-choice row's `target` is the gold choice's index (or, for
+    some tasks, its text): written as the choice's letter, as the harness's choice tasks write gold;
+    anything else as is."""
+    if target is None:
+        return None
+    if choices and not isinstance(target, bool):
+        index = target if isinstance(target, int) else (int(target) if str(target).strip().isdigit() else None)
+        if index is None and str(target).strip() in choices and choices.count(str(target).strip()) == 1:
+            index = choices.index(str(target).strip())
+        if index is not None and 0 <= index < len(choices):
+            return LETTERS[index]
+    return str(target)
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _question(doc: dict[str, Any]) -> str | None:
+    """The doc's question text: a plain field, or the text inside a nested one (ARC's upstream
+    rows hold `question: {stem, choices}`, which lm-eval keeps as the doc)."""
+    sentence = doc.get("sentence")
+    if isinstance(sentence, str) and "_" in sentence and "option1" in doc:
+        # Winogrande: the text before the blank, which is what the harness's items hold (twin
+        # sentences share it, so those match by id with this text as the check).
+        return sentence[:sentence.index("_")].rstrip()
+    for name in _QUESTION_FIELDS:
+        value = doc.get(name)
+        if isinstance(value, dict):
+            value = next((value[k] for k in ("stem", "text", "question") if isinstance(value.get(k), str)), None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def results_beside(path: Path) -> Path | None:
@@ -121,11 +169,15 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
                     scores[f"{metric},{row['filter']}"] = float(value)
         primary = next(iter(scores.values()), None)
         logprobs = _loglikelihoods(first.get("resps"))
+        choices = _continuations(first.get("arguments")) if logprobs is not None else ()
+        if logprobs is not None and len(choices) != len(logprobs):
+            choices = tuple(str(i) for i in range(len(logprobs)))  # the count is known, the texts are not
         filtered = first.get("filtered_resps")
         items.append(ImportedItem(
             row=row_no, response="" if logprobs is not None else text_of(first.get("resps")),
-            source_id=str(doc_id), question=next((str(doc[f]) for f in _QUESTION_FIELDS if doc.get(f)), None),
-            gold=None if first.get("target") is None else str(first["target"]),
+            source_id=str(doc_id), question=_question(doc),
+            gold=_gold(first.get("target"), choices),
+            choices=choices,
             prompt=_prompt(first.get("arguments")),
             source_extracted=None if logprobs is not None else (text_of(filtered) or None),
             source_correct=None if primary is None else primary >= 1.0, source_scores=scores,
@@ -135,8 +187,12 @@ def read(path: Path, rows: list[dict[str, Any]] | None = None) -> SourceFile:
     task = named.group("task") if named else None
     beside = results_beside(path)
     model, protocol, metrics = _results(beside, task)
-    model_args = str(model.get("model_args") or "")
-    pretrained = re.search(r"(?:pretrained|model)=([^,]+)", model_args)
+    raw_args = model.get("model_args")
+    if isinstance(raw_args, dict):  # lm-eval 0.4.13 writes the parsed arguments; earlier ones the string
+        model_args = ",".join(f"{k}={v}" for k, v in raw_args.items())
+    else:
+        model_args = str(raw_args or "")
+    pretrained = re.search(r"(?:^|,)(?:pretrained|model)=([^,]+)", model_args)
     hint = model.get("model_name") or (pretrained.group(1) if pretrained else None)
     settings = dict(protocol.pop("generation_kwargs", None) or {})
     return SourceFile(

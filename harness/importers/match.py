@@ -10,6 +10,7 @@ harness's doc id, so such runs pair with native ones).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from harness.errors import DataMissingError, InputError
 from harness.importers.base import ImportedItem, SourceFile, model_stem, normalize_text
 from harness.specs import ModelSpec, TaskSpec
 from harness.tasks.base import Doc
+
+_DTYPE_SUFFIX = re.compile(r"[-_.](?:bfloat16|bf16|float16|fp16|float32|fp32)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,11 @@ def resolve_model(catalog: Catalog, source: SourceFile, model_id: str | None) ->
     if not source.model_hint:
         raise InputError(f"{source.path}: the file does not name its model", "pass --model ID")
     want = model_stem(source.model_hint)
-    for hint in (source.model_hint, *source.model_aliases):
+    hints = (source.model_hint, *source.model_aliases)
+    # A local copy named with its dtype (the harness's own converted folder is `gemma-3-270m-bfloat16`)
+    # is the same model: tried only after the names as written.
+    hints += tuple(_DTYPE_SUFFIX.sub("", h) for h in hints if _DTYPE_SUFFIX.search(h))
+    for hint in hints:
         for spec in catalog.models.values():
             names = {spec.id, spec.name, spec.source.repo or "", spec.base_model if spec.kind == "base" else ""}
             if model_stem(hint) in {model_stem(n) for n in names if n}:

@@ -14,7 +14,7 @@ from harness.errors import InputError
 from harness.importers.base import SourceFile
 from harness.importers.detect import expand, read_source
 from harness.importers.match import Matching, match_items, resolve_model, resolve_task
-from harness.importers.writer import SUMMARY_FILE, import_key, write_run
+from harness.importers.writer import SUMMARY_FILE, import_key, letter_task, write_run
 from harness.specs import ModelSpec, TaskSpec
 from harness.store.rundir import RunDir
 
@@ -34,6 +34,7 @@ class ImportReport:
     unmatched: int
     matched_by: dict[str, int]
     items_from: str
+    graded_as: str
     accuracy: float | None  # the harness's grade of the matched items
     source_accuracy: float | None  # the source's own verdicts on the same items
     agreement: float | None  # share of items where both verdicts agree (where the source has one)
@@ -53,7 +54,7 @@ class ImportReport:
         how = ", ".join(f"{k} {v}" for k, v in self.matched_by.items()) or "-"
         out = [head,
                f"  items {self.n_items}, matched {self.matched} ({how}), unmatched {self.unmatched}; "
-               f"items from {self.items_from}",
+               f"items from {self.items_from}; graded as {self.graded_as}",
                f"  accuracy: harness {pct(self.accuracy)}, source {pct(self.source_accuracy)}; agreement "
                f"{pct(self.agreement)} over {self.n_compared} items; {self.wall_s:.1f} s"]
         for name, row in self.per_filter.items():
@@ -91,6 +92,8 @@ def _summary(plan: _Planned, samples: list[Any], verdicts: list[dict[str, Any]],
         "n_items": len(src.items), "matched": len(plan.matching.pairs), "matched_by": plan.matching.matched_by,
         "unmatched": [{"row": u.row, "id": u.source_id, "reason": u.reason} for u in unmatched],
         "items_from": plan.matching.items_from, "task_items": plan.matching.n_docs,
+        "graded_as": ("written letters (the letter grader; the file has no log-likelihoods)"
+                      if letter_task(plan.task, src) is not None else plan.task.answer_type),
         "accuracy": sum(s.correct for s in samples) / len(samples) if samples else None,
         "source_accuracy": sum(bool(v["source_correct"]) for v in known) / len(known) if known else None,
         "agreement": sum(bool(v["agree"]) for v in known) / len(known) if known else None,
@@ -108,7 +111,8 @@ def _report(summary: dict[str, Any], already: bool, wall_s: float) -> ImportRepo
         path=summary["source"]["path"], format=summary["source"]["format"], model=summary["model"],
         task=summary["task"], run_key=summary["run_key"], already=already, n_items=summary["n_items"],
         matched=summary["matched"], unmatched=len(unmatched), matched_by=summary["matched_by"],
-        items_from=summary["items_from"], accuracy=summary["accuracy"], source_accuracy=summary["source_accuracy"],
+        items_from=summary["items_from"], graded_as=summary.get("graded_as", "-"),
+        accuracy=summary["accuracy"], source_accuracy=summary["source_accuracy"],
         agreement=summary["agreement"], n_compared=summary["n_compared"], wall_s=wall_s,
         source_metrics=summary["source_metrics"], per_filter=summary["per_filter"], unmatched_examples=examples)
 

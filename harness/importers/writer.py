@@ -27,7 +27,7 @@ from harness.store.files import atomic_write_text
 from harness.store.rundir import RunDir
 
 # Bump when what an import writes or how it grades changes (part of the run key).
-IMPORTER_VERSION = 1
+IMPORTER_VERSION = 2  # 2: written answers to log-likelihood tasks graded as letters
 SUMMARY_FILE = "import.json"
 VERDICTS_FILE = "imported.jsonl"
 
@@ -43,6 +43,19 @@ def import_key(source: SourceFile, model: ModelSpec, task: TaskSpec) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
+def letter_task(task: TaskSpec, source: SourceFile) -> TaskSpec | None:
+    """The task to grade with when the source *wrote* its answers (a `generate_until` log) for a task
+    the harness scores by log-likelihood (ARC, BoolQ, PIQA); None otherwise. The written letter (or
+    choice text) is read by the letter grader against the same gold: without per-choice
+    log-likelihoods there is nothing else to score. Its accuracy is named `acc` (the model's
+    choice), as the task's native runs name theirs, and there is no `acc_norm`."""
+    if task.answer_type != "likelihood_choice":
+        return None
+    if any(isinstance(item.meta.get("logprobs"), list) for item in source.items):
+        return None
+    return task.model_copy(update={"answer_type": "choice_letter"})
+
+
 def _grade(source: SourceFile, matching: Matching, model: ModelSpec, task: TaskSpec,
            run_key: str) -> tuple[list[GenerationRecord], list[SampleRecord], list[dict[str, Any]]]:
     from harness.answer_types import answer_type
@@ -53,6 +66,7 @@ def _grade(source: SourceFile, matching: Matching, model: ModelSpec, task: TaskS
     likelihood = answer_type(task.answer_type).likelihood
     gens, samples, verdicts = [], [], []
     served = {"mode": "imported", "format": source.format, "source": source.path.name}
+    graded_as = letter_task(task, source) or task
     for item, doc, how in matching.pairs:
         prompt_text = item.prompt or doc.question
         prompt = Prompt(text=prompt_text)
@@ -70,7 +84,7 @@ def _grade(source: SourceFile, matching: Matching, model: ModelSpec, task: TaskS
                                           sampling=source.settings, served_by=served)]
         planned = PlannedItem(doc=doc, sample_idx=item.sample_idx, prompt=prompt, prompt_text=prompt_text,
                               prompt_hash=prompt_hash, keys=keys)
-        sample = grade_item(planned, item_gens, model, task, run_key)
+        sample = grade_item(planned, item_gens, model, graded_as, run_key)
         gens.extend(item_gens)
         samples.append(sample)
         verdicts.append({
@@ -93,7 +107,12 @@ def write_run(results: Path, source: SourceFile, matching: Matching, model: Mode
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     gens, samples, verdicts = _grade(source, matching, model, task, run_key)
-    metrics = metrics_for(model, task, samples, 0.0)
+    letters = letter_task(task, source)
+    if letters is not None:
+        # Named as the task's own accuracy metric, so the run sits in the same column as native runs.
+        metrics = [m.model_copy(update={"metric": "acc"}) for m in metrics_for(model, letters, samples, 0.0)]
+    else:
+        metrics = metrics_for(model, task, samples, 0.0)
     summary = summarise(samples, verdicts)
     runs = results / "runs"
     runs.mkdir(parents=True, exist_ok=True)
@@ -119,7 +138,8 @@ def write_run(results: Path, source: SourceFile, matching: Matching, model: Mode
             run_settings={"backend": "imported", "served_by": "imported",
                           "limit": int(limit) if isinstance(limit, (int, float)) else None,
                           "source": summary["source"], "protocol": source.protocol, "settings": source.settings,
-                          "items_from": matching.items_from},
+                          "items_from": matching.items_from,
+                          "graded_as": summary["graded_as"]},
             data_files=data_files, started_at=started.isoformat(),
             finished_at=dt.datetime.now(dt.UTC).isoformat(), wall_s=round(time.perf_counter() - t0, 3),
             n_requests=len(gens)))
