@@ -220,3 +220,21 @@ def test_math_outputs_that_state_an_inequality(response: str, gold: str, correct
 def test_a_unit_that_looks_like_a_magnitude_is_not_one(language: str, response: str, gold: str) -> None:
     g = grade("number", response, gold, language=language)
     assert (g.correct, g.extracted) == (True, gold), g
+
+
+CLOCK = [
+    ("en", "Making and cooling take 3 hours, so she must start 3 hours before 5:00 pm: 5 - 3 = 2.\n\n"
+           "The latest time is 2:00 pm.", "2", True),
+    ("en", '{"reasoning": "5:00 pm minus 3 hours", "answer": "2:00 PM"}', "2", True),
+    ("en", "The train leaves at 14:00.\n\nThe answer is 14:00.", "14", True),
+    ("de", "Sie muss spätestens um 14:00 Uhr anfangen.\n\nAntwort: 14:00 Uhr", "14", True),
+    ("en", "The answer is 2:00 pm.", "0", False),  # the minutes are not the answer
+    ("en", "She arrives at 2:30 pm, 30 minutes late.\n\nThe answer is 30.", "30", True),  # other minutes: two numbers
+]
+
+
+@pytest.mark.parametrize(("language", "response", "gold", "correct"), CLOCK, ids=[f"{c[0]}-{i}" for i, c in
+                                                                                 enumerate(CLOCK)])
+def test_a_time_on_the_hour_is_the_hour_not_its_minutes(language: str, response: str, gold: str,
+                                                        correct: bool) -> None:
+    assert grade("number", response, gold, language=language).correct is correct

@@ -111,6 +111,10 @@ _SEPS = re.compile(r"([.,'’]|" + _SPACE + ")")  # 57'500: the Swiss group with
 _MAX_DIGITS = 12_000
 _CHUNK = 1_000
 _THAI = re.compile("[\u0e00-\u0e7f]")
+# A time of day on the hour ("2:00 pm", "14:00") is one number, the hour: GSM8K asks "what is the
+# latest time ..." with the gold 2, and reading "2:00" as 2 and then 0 took the minutes as the answer.
+# Other minutes ("2:30") stay two numbers: whether 2.5 or 150 is meant depends on the question.
+_ON_THE_HOUR = re.compile(r"(?<![\d:.,])(\d{1,2}):00(?![\d:])")
 _CJK = re.compile("[\u3007\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -185,7 +189,12 @@ def numbers_in(text: str, language: str = "en") -> list[tuple[int, int, Fraction
         ):
             values[0] = values[0] / int(den)
         found.extend((match.start(), match.end(), v) for v in values)
-    return found
+    for clock in _ON_THE_HOUR.finditer(text):
+        hour = int(clock.group(1))
+        if hour <= 24:
+            found = [f for f in found if not clock.start() <= f[0] < clock.end()]
+            found.append((clock.start(), clock.end(), Fraction(hour)))
+    return sorted(found) if ":" in text else found
 
 
 def parse_number(text: str, language: str = "en") -> Fraction | None:
