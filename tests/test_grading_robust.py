@@ -152,3 +152,30 @@ def test_time_budget_off_the_main_thread_kills_a_stuck_helper() -> None:
     assert not thread.is_alive()
     assert results["slow"].ungradable and not results["slow"].correct
     assert results["after"].correct and results["after"].extracted == "12"
+
+
+def test_time_waiting_for_a_core_is_not_grading_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget counts the grading thread's CPU time: an item that waits (a loaded machine, here a
+    sleep) is still graded, so a verdict does not depend on what else the machine is doing; a thread
+    that neither computes nor returns is still stopped after WALL_FACTOR times the budget."""
+    from harness.grading import api
+    from harness.grading.budget import WALL_FACTOR
+
+    real = api.grade_number
+
+    def waits_then_grades(*args: object, **kwargs: object) -> object:
+        time.sleep(0.8)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "grade_number", waits_then_grades)
+    verdict = grade("number", "The answer is 5.", "5", timeout_s=0.5)
+    assert verdict.correct and not verdict.ungradable
+
+    def blocks(*args: object, **kwargs: object) -> None:
+        time.sleep(60)
+
+    monkeypatch.setattr(api, "grade_number", blocks)
+    start = time.monotonic()
+    verdict = grade("number", "The answer is 5.", "5", timeout_s=0.2)
+    assert verdict.ungradable and not verdict.correct
+    assert 0.2 * WALL_FACTOR - 0.1 <= time.monotonic() - start < 0.2 * WALL_FACTOR + 2.0

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.grading.budget import GradingTimeout
+from harness.grading.budget import WALL_FACTOR, GradingTimeout
 
 _STARTUP_TIMEOUT_S = 60.0
 _GRACE_S = 1.0  # beyond the child's own timer, before the child is killed
@@ -56,7 +56,9 @@ def _request(payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         except OSError as exc:
             _stop()
             raise WorkerError(f"grading helper process died: {exc}") from exc
-        line = _read_line(proc, timeout_s + _GRACE_S)
+        # The child stops itself after timeout_s of CPU (WALL_FACTOR × timeout_s of wall time at most);
+        # this wait only catches a child stuck where its timer cannot fire.
+        line = _read_line(proc, timeout_s * WALL_FACTOR + _GRACE_S)
         if line is None:
             _stop()
             raise GradingTimeout(f"grading took longer than {timeout_s:g}s (helper killed)")

@@ -1,5 +1,12 @@
 """A per-item time budget for grading, enforced by a SIGALRM timer.
 
+The budget counts the CPU time of the grading thread, not the wall clock: on a loaded machine
+(other jobs, a nice'd import, two test workers) a trivial item can wait seconds for a core, and a
+wall-clock budget then made the same response gradable on one machine and ungradable on another.
+The timer still fires on the wall clock (first at the budget, then every 0.25 s) and stops the
+work once the thread has used the budget in CPU time, or after ``WALL_FACTOR`` times the budget
+in wall time whatever the CPU (a thread blocked, not computing).
+
 Timers work only in a process's main thread. There ``time_budget`` arms one for the whole
 grading of an item (extraction and, for math, the symbolic comparison); code that finds a budget
 already running (``in_budget``) relies on it instead of arming its own. Off the main thread, the
@@ -11,12 +18,15 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-#: Seconds one item may take to grade, everything included. Past it the item is ungradable.
+#: CPU seconds one item may take to grade, everything included. Past it the item is ungradable.
 GRADE_TIMEOUT_S = 3.0
+#: Wall-clock limit, as a multiple of the budget, for work that does not use the CPU.
+WALL_FACTOR = 5.0
 
 
 class GradingTimeout(Exception):
@@ -55,10 +65,12 @@ def time_budget(seconds: float) -> Iterator[None]:
         return
     fired = False
     armed = True
+    cpu_start, wall_start = time.thread_time(), time.monotonic()
 
     def on_alarm(signum: int, frame: Any) -> None:
         nonlocal fired
-        if armed:
+        spent = time.thread_time() - cpu_start >= seconds or time.monotonic() - wall_start >= seconds * WALL_FACTOR
+        if armed and spent:
             fired = True
             raise _Alarm
 
