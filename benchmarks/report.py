@@ -39,7 +39,8 @@ def pick(n_models: int, n_tasks: int) -> tuple[list[str], list[str]]:
     from harness.config import load_catalog
 
     catalog = load_catalog(ROOT / "configs")
-    models = [m for m in sorted(catalog.models) if m not in SKIP_MODELS][:n_models]
+    # Reference-only (closed) models have no weights: nothing can be run for them, so none is synthesised.
+    models = [m for m in sorted(catalog.models) if m not in SKIP_MODELS and catalog.models[m].runnable][:n_models]
     tasks = sorted(catalog.tasks)
     belebele = [t for t in tasks if t.startswith("belebele_")]
     extra = max(0, len(tasks) - n_tasks)
