@@ -43,7 +43,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         claims_root, heat_root = Path(tmp) / "claims", Path(tmp) / "heatmap"
-        write_results(claims_root, catalog, sorted(catalog.models), tasks, cap=40, text_words=8)
+        runnable = sorted(m for m, spec in catalog.models.items() if spec.runnable)  # closed models are never run
+        write_results(claims_root, catalog, runnable, tasks, cap=40, text_words=8)
         write_results(heat_root, catalog, HEATMAP_MODELS, [t for t in tasks if t.startswith("mgsm_")], cap=60,
                       text_words=8)  # fmt: skip
         claims = build_report(claims_root, catalog=catalog, ledger_path=ROOT / "seeds" / "claims.yaml")

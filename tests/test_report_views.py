@@ -176,3 +176,56 @@ def test_correct_samples_keep_the_end_of_their_output_within_the_budget() -> Non
     tails = [r for r in listed if r[2] is None]
     assert tails and all(r[3].endswith(f"The answer is {r[0]}.") and r[11] > 0 for r in tails)
     assert listed[0][12] == [-0.5, -1.5, None]  # log-likelihoods per option; minus infinity as None
+
+
+def test_imported_runs_are_labelled_wherever_their_scores_appear() -> None:
+    """An imported run (generated elsewhere, graded here) is measured evidence on its source's protocol:
+    its score on a claim card, the side's score and the cell's recorded value say "imported", and a
+    recorded value without a date takes its run's (the import's)."""
+    from harness.report.claims_view import IMPORTED_SOURCE, _recorded
+    from harness.report.data import score_book
+    from harness.report.render import environment
+
+    native, imported = _row("a", "t", 0.5), replace(_row("b", "t", 0.7), imported=True)
+    book = score_book([native, imported], {})
+    assert book.measured[("b", "t")].source.startswith(IMPORTED_SOURCE)
+    assert not book.measured[("a", "t")].source.startswith(IMPORTED_SOURCE)
+    side_a, side_b = book.side("A", ["a"], ["t"]), book.side("B", ["b"], ["t"])
+    assert (side_a.imported, side_b.imported) == (0, 1)
+    cell = SimpleNamespace(values=[{"label": "b @ t", "value": 70.0, "n": 100, "source": "run b-t", "kind": "measured"},
+                                   {"label": "a @ t", "value": 50.0, "kind": "measured", "date": "2025-05-05"}])
+    recorded = _recorded(cell, book)  # type: ignore[arg-type]
+    assert [(r.imported, r.date) for r in recorded] == [(True, "2026-01-01"), (False, "2025-05-05")]
+    template = environment().get_template("claims.html.j2")
+    macros = template.make_module({"articles": None, "claims_note": "", "verdicts": []})
+    assert "imported" in str(macros.side_value(side_b)) and "imported" not in str(macros.side_value(side_a))
+
+
+def test_unknown_token_counts_of_imported_runs_are_not_shown_as_zero() -> None:
+    """An imported run's source recorded no token counts (its records say 0): the samples payload and
+    the leaderboard cells carry them as unknown (None), while a native run's 0 stays 0."""
+    from harness.report.render import CELL_COLUMNS, page_data
+    from harness.report.samples import SamplesIndex
+
+    samples = [_sample(i, i % 2 == 0, "The answer is 4.") for i in range(4)]
+    assert not any(s.output_tokens for s in samples)
+    runs = [(RunRef("native", "n1", "none", False, 4), samples), (RunRef("imp", "i1", "none", False, 4, True), samples)]
+    payload = decode(base64.b64encode(encode_task("t", runs, 10**6)[0]).decode("ascii"))
+    assert {r[9] for r in rows(payload, "native")} == {0} and {r[9] for r in rows(payload, "imp")} == {None}
+    provenance = {"packages": {}, "device": "cpu", "git_commit": "", "harness_version": "", "model_revision": "",
+                  "weights_hash": "", "data_files": {}, "finished_at": "2026-01-01T00:00:00"}
+    cells = [replace(_row("native", "t", 0.5, tokens=0.0), provenance=provenance),
+             replace(_row("imp", "t", 0.5, tokens=0.0), imported=True, provenance=provenance),
+             replace(_row("imp2", "t", 0.5, tokens=120.0), imported=True, provenance=provenance)]
+    data = page_data(cells, SamplesIndex(), [])
+    tokens = [row[CELL_COLUMNS.index("tokens")] for row in data["cells"]["rows"]]
+    assert tokens == [0.0, None, 120.0]
+
+
+def test_a_zero_margin_or_estimate_never_reads_minus_zero() -> None:
+    """A "less than 0" margin is stored negated (-0.0); labels and estimates show it as +0."""
+    from harness.report.forest import signed_number
+    from harness.report.render import signed
+
+    assert signed_number(-0.0) == "+0" and signed_number(-2.5) == "-2.5" and signed_number(5.0) == "+5"
+    assert signed(-0.0) == "+0.00" and signed(-1.234) == "-1.23" and signed(-0.0, "rank") == "0"

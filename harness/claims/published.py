@@ -13,11 +13,12 @@ preferred for every model it covers, so values printed side by side in one table
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 PROTOCOL_PREFERENCE = ("yes", "unknown", "no")
@@ -71,20 +72,55 @@ class Published:
         return self.source.split(" | ")[0]
 
 
-def _order(rows: pd.DataFrame) -> pd.DataFrame:
+Row = dict[str, Any]  # one references.csv row (a record of the frame), with "_pos": its file position
+
+
+class _Index:
+    """The rows of one references frame by (model, task), each list in file order: built once per
+    frame, so a look-up is a dict access rather than a filter over the whole frame (the claims
+    evaluation asks for thousands of cells)."""
+
+    def __init__(self, refs: pd.DataFrame) -> None:
+        self.frame = weakref.ref(refs)
+        self.rows: dict[tuple[str, str], list[Row]] = {}
+        for pos, row in enumerate(refs.to_dict(orient="records")):
+            self.rows.setdefault((row["model"], row["task"]), []).append({**row, "_pos": pos})
+
+
+_INDEXES: dict[int, _Index] = {}
+
+
+def _index(refs: pd.DataFrame) -> _Index:
+    """The index of `refs`, built on first use. Keyed by the frame's identity (a frame is not
+    hashable); the weak reference tells a live frame from a new one that reuses a freed id. The frame
+    is treated as read-only after its first look-up, as `load_references` hands it out."""
+    found = _INDEXES.get(id(refs))
+    if found is None or found.frame() is not refs:
+        for key in [k for k, v in _INDEXES.items() if v.frame() is None]:
+            del _INDEXES[key]
+        found = _INDEXES[id(refs)] = _Index(refs)
+    return found
+
+
+_RANK = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
+
+
+def _rank(row: Row) -> int:
+    return _RANK.get(row["protocol_match"], len(_RANK))
+
+
+def _order(rows: list[Row]) -> list[Row]:
     """Rows by protocol preference (yes, unknown, no), then file order."""
-    order = {m: i for i, m in enumerate(PROTOCOL_PREFERENCE)}
-    rank = rows["protocol_match"].map(order).fillna(len(order)).to_numpy()
-    return rows.iloc[np.argsort(rank, kind="stable")]
+    return sorted(rows, key=lambda r: (_rank(r), r["_pos"]))
 
 
-def _text(row: pd.Series, column: str) -> str:
+def _text(row: Row, column: str) -> str:
     """A cell as text, "" when the column is absent or the cell empty (NA)."""
     value = row.get(column, "")
     return "" if value is None or pd.isna(value) else str(value).strip()
 
 
-def _from_row(model: str, task: str, row: pd.Series, n_rows: int) -> Published:
+def _from_row(model: str, task: str, row: Row, n_rows: int) -> Published:
     n = _text(row, "n").removesuffix(".0")
     return Published(model, task, float(row["score"]), str(row["source"]), str(row["protocol_match"]), n_rows,
                      _text(row, "setting"), int(n) if n.isdigit() and int(n) > 0 else None,
@@ -92,12 +128,14 @@ def _from_row(model: str, task: str, row: pd.Series, n_rows: int) -> Published:
 
 
 def _rows(refs: pd.DataFrame, models: list[str], task: str, setting: str | None,
-          protocol_match_only: bool) -> pd.DataFrame:  # fmt: skip
-    rows = refs[refs["model"].isin(models) & (refs["task"] == task)]
+          protocol_match_only: bool) -> list[Row]:  # fmt: skip
+    """The rows of `models` on `task` (with `setting`, and a matching protocol if asked), in file order."""
+    index = _index(refs).rows
+    rows = sorted((r for m in dict.fromkeys(models) for r in index.get((m, task), ())), key=lambda r: r["_pos"])
     if setting is not None:
-        rows = rows[rows["setting"] == setting]
+        rows = [r for r in rows if r.get("setting") == setting]
     if protocol_match_only:
-        rows = rows[rows["protocol_match"] == "yes"]
+        rows = [r for r in rows if r["protocol_match"] == "yes"]
     return rows
 
 
@@ -109,17 +147,20 @@ def cell_values(refs: pd.DataFrame | None, models: list[str], task: str, setting
     if refs is None:
         return {}
     rows = _order(_rows(refs, models, task, setting, protocol_match_only))
-    if rows.empty:
+    if not rows:
         return {}
-    coverage = rows.groupby("source", sort=False)["model"].nunique()
-    table = str(coverage.index[int(np.argmax(coverage.to_numpy()))])  # first maximum: best protocol, file order
+    coverage: dict[str, set[str]] = {}  # source -> models it prints, in order of first (best) row
+    for r in rows:
+        coverage.setdefault(r["source"], set()).add(r["model"])
+    most = max(len(v) for v in coverage.values())
+    table = next(s for s, v in coverage.items() if len(v) == most)  # first maximum: best protocol, file order
     out = {}
     for model in models:
-        mine = rows[rows["model"] == model]
-        if mine.empty:
+        mine = [r for r in rows if r["model"] == model]
+        if not mine:
             continue
-        same = mine[mine["source"] == table]
-        out[model] = _from_row(model, task, (same if not same.empty else mine).iloc[0], len(mine))
+        same = [r for r in mine if r["source"] == table]
+        out[model] = _from_row(model, task, (same or mine)[0], len(mine))
     return out
 
 
@@ -130,7 +171,7 @@ def published_value(refs: pd.DataFrame | None, model: str, task: str, setting: s
     if refs is None:
         return None
     rows = _order(_rows(refs, [model], task, setting, protocol_match_only))
-    return None if rows.empty else _from_row(model, task, rows.iloc[0], len(rows))
+    return None if not rows else _from_row(model, task, rows[0], len(rows))
 
 
 def worst_protocol(flags: list[str]) -> str | None:

@@ -235,9 +235,6 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
     files_dir = out.with_suffix("")
     reader = Results(results_dir, catalog)
     selections = reader.selections()
-    rows = collect_cells(reader)
-    references = best_references(default_references(catalog))
-    attach_references(rows, references)
     refs, inline, cell_budget = plan_samples(selections, inline_max_samples=opts.inline_max_samples,
                                              text_budget=opts.text_budget)  # fmt: skip
     writer = FigureWriter(out, f"{files_dir.name}/figures")
@@ -252,15 +249,19 @@ def _build(results_dir: Path, out: Path, catalog: Catalog, ledger_path: Path | N
     if workers is None:  # worker processes pay off only for many samples
         workers = min(os.cpu_count() or 1, 8) if n_samples >= PARALLEL_MIN_SAMPLES else 1
     ledger = None if verdicts is not None else ledger_path or default_ledger()
-    lap("read")
+    lap("select runs")
     with executor(workers) as pool:
-        # Claims and samples go to the workers first; the figures are drawn here meanwhile.
+        # Claims and samples go to the workers first; the cells are read and the figures drawn here meanwhile.
         claims_job = pool.submit(cv.evaluate_claims, ledger, results_dir, catalog) if ledger else None
         read: Reader = (partial(read_run_samples, results_dir) if workers > 1
                         else (lambda key: reader.samples(key, cache=False)))  # fmt: skip
         sample_jobs = [pool.submit(pack_task, task, rs, read, cell_budget, None if inline else page_writer,
                                    keys.get(task, "")) for task, rs in to_pack.items()]  # fmt: skip
         lap("jobs submitted (in-process: claims and samples done)" if workers <= 1 else "jobs submitted")
+        rows = collect_cells(reader)
+        references = best_references(default_references(catalog))
+        attach_references(rows, references)
+        lap("read cells")
         figs = _section_figures(rows, writer, opts.tolerance)
         lap("figures")
         if claims_job is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.answer_types import ANSWER_TYPES
 from harness.records import MetricRecord, RunManifest
-from harness.report.claims_view import DRY_SOURCE, Score, ScoreBook, size_class
+from harness.report.claims_view import DRY_SOURCE, IMPORTED_SOURCE, Score, ScoreBook, size_class
 
 if TYPE_CHECKING:
     from harness.config import Catalog
@@ -226,10 +226,15 @@ def attach_references(rows: list[CellRow], references: Path | dict[tuple[str, st
 
 
 def score_book(rows: list[CellRow], references: dict[tuple[str, str], dict[str, Any]]) -> ScoreBook:
-    """Measured (these rows) and published (every reference) scores in percent, for the claim cards."""
+    """Measured (these rows) and published (every reference) scores in percent, for the claim cards.
+    A measured score's source says when its run was a dry run or imported (its date is then the import's)."""
+    def source(r: CellRow) -> str:
+        if r.dry:
+            return f"{DRY_SOURCE} (backend: fake)"
+        return f"{IMPORTED_SOURCE} run {r.run_key}" if r.imported else f"run {r.run_key}"
+
     measured = {(r.model, r.task): Score(100.0 * r.score, r.n, str(r.provenance.get("finished_at") or "")[:10],
-                                         f"{DRY_SOURCE} (backend: fake)" if r.dry else f"run {r.run_key}")
-                for r in rows}  # fmt: skip
+                                         source(r)) for r in rows}  # fmt: skip
     published = {key: Score(float(ref["score"]), None, str(ref.get("date") or ref.get("published") or ""),
                             str(ref["source"]), str(ref["setting"]), str(ref["protocol_match"]))
                  for key, ref in references.items()}  # fmt: skip

@@ -40,6 +40,11 @@ def _shorten(label: str) -> str:
     return label[:head] + "…" + label[len(label) - (MAX_LABEL - 1 - head):]
 
 
+def signed_number(x: float) -> str:
+    """A margin with its sign, shortest form; zero as +0 (a "less than 0" margin is stored as -0.0)."""
+    return f"{x + 0.0:+g}"
+
+
 def has_forest(claim: ClaimView) -> bool:
     """Whether the claim has anything to plot: an estimate of its own (not for coverage claims, whose
     estimate counts languages) or of a cell."""
@@ -89,7 +94,7 @@ def forest_figure(claim: ClaimView) -> Any:
     if claim.lower_is_better:
         dashed = "; dashed: k = " + ", ".join(f"{t:g}" for t in claim.thresholds)
     else:
-        dashed = "; dashed: margin " + ", ".join(f"{t:+g}" for t in claim.thresholds)
+        dashed = "; dashed: margin " + ", ".join(signed_number(t) for t in claim.thresholds)
     ax.set_xlabel(f"{unit} (lower is better){dashed}" if claim.lower_is_better else f"{unit}, 95% interval{dashed}")
     more = f" ({hidden} more cells in the table)" if hidden else ""
     ax.set_title(f"{claim.id}{more}", loc="left", pad=12)

@@ -26,7 +26,10 @@ def heatmap_figure(h: Heatmap) -> Any:
     # Wide enough for the title and colour bar with two languages; at most 48 inches with 120.
     fig, ax = plt.subplots(figsize=(min(max(2.2 + 0.36 * n_langs, 5.0), 48), 0.9 + 0.26 * n_models))
     cmap = plt.get_cmap("viridis").with_extremes(bad="#dddddd")
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=100.0, aspect="auto")
+    # interpolation "none": SVG embeds the models × languages array itself (drawn pixelated, i.e. as cells)
+    # instead of a raster resampled to the figure size, which was most of a wide heatmap's cost and bytes.
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=100.0, aspect="auto",
+                      interpolation="none")
     ax.set_xticks(range(n_langs), h.languages, rotation=90 if n_langs > 30 else 0)
     ax.set_yticks(range(n_models), h.models)
     ax.grid(False)

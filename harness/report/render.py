@@ -50,6 +50,7 @@ def signed(x: float | None, unit: str = "") -> str:
     """An estimate as text: counts (rank, languages) as integers, differences with a sign."""
     if x is None or not math.isfinite(x):
         return "–"
+    x += 0.0  # -0.0 (a negated zero) reads "+0.00", not "-0.00"
     return f"{x:.0f}" if unit in ("rank", "languages") else f"{x:+.2f}"
 
 
@@ -69,6 +70,11 @@ def _r(x: float | None, digits: int = 5) -> float | None:
     return None if x is None or not math.isfinite(x) else round(x, digits)
 
 
+def _tokens(r: CellRow) -> float | None:
+    """Mean output tokens; None (unknown) for an imported run whose source recorded no token counts."""
+    return None if r.imported and not r.mean_output_tokens else _r(r.mean_output_tokens, 1)
+
+
 def page_data(rows: list[CellRow], samples: SamplesIndex, heatmaps: list[Heatmap]) -> dict[str, Any]:
     """What the page's scripts need: the cells (column-wise), shared environments, the samples index."""
     envs: list[dict[str, Any]] = []
@@ -85,7 +91,7 @@ def page_data(rows: list[CellRow], samples: SamplesIndex, heatmaps: list[Heatmap
         table.append([
             r.model, r.task, r.suite, r.group, r.language, r.family, r.kind, r.size, r.params_b, r.metric,
             _r(r.score), _r(r.ci_low), _r(r.ci_high), r.n, r.n_samples, _r(r.truncation_rate), r.n_ungradable,
-            _r(r.mean_output_tokens, 1), r.reference_score, r.reference_protocol_match or None, r.reference_source,
+            _tokens(r), r.reference_score, r.reference_protocol_match or None, r.reference_source,
             r.reference_setting, _r(r.delta_vs_reference, 3), r.limit, r.run_key, r.notes,
             {k: _r(v) for k, v in r.other_metrics.items()}, p["model_revision"], p["weights_hash"], p["data_files"],
             env_ids[key], p["finished_at"], _r(r.gpu_seconds_per_item, 3), r.dry,
@@ -129,13 +135,19 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+@lru_cache(maxsize=1)
+def _page_template() -> Any:
+    """The sample page's template, compiled once per process (a build writes one page per task)."""
+    return environment().get_template("samples_page.html.j2")
+
+
 def write_samples_page(pages_dir: Path, back: str, task: str, blob: str, counts: dict[str, dict[str, int]],
                        stamp: dict[str, Any]) -> Path:  # fmt: skip
     """One self-contained page with a task's samples (`<report>/samples/<task>.html`); its second line
     is a stamp (key, counts, sizes) that lets the next build reuse it (`samples.reuse_page`)."""
     pages_dir.mkdir(parents=True, exist_ok=True)
     stamp_json = json.dumps({**stamp, "counts": counts}, separators=(",", ":")).replace("--", "-\\u002d")
-    html = environment().get_template("samples_page.html.j2").render(
+    html = _page_template().render(
         css=static("report.css"), samples_js=static("samples.js"), task=task, blob=blob, back=back,
         counts=counts, n_samples=sum(sum(c.values()) for c in counts.values()), stamp_json=stamp_json,
         index_json=safe_json({task: {"counts": counts, "page": None}}))

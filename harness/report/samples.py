@@ -24,12 +24,15 @@ import gzip
 import hashlib
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.records import SampleRecord
+from harness.report.jobs import no_gc
 
 if TYPE_CHECKING:
     from harness.store import Selection
@@ -44,6 +47,8 @@ STATUSES = ("correct", "wrong", "truncated", "ungradable", "error")
 Counts = dict[str, dict[str, int]]  # model -> status -> samples
 Reader = Callable[[str], list[SampleRecord]]  # run key -> its samples, validated by the store
 PageWriter = Callable[[str, str, Counts, dict[str, Any]], Path]  # (task, payload, counts, stamp) -> page
+COLUMNS = attrgetter("doc_id", "sample_idx", "extracted", "gold", "finish_reason", "output_tokens", "error",
+                     "answer_span")  # a sample's plain payload columns, in `encode_task`'s order
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class RunRef:
     reasoning_format: str
     think_in_prompt: bool
     n_samples: int
+    imported: bool = False  # generated elsewhere (`harness import`): no token counts were recorded
 
 
 @dataclass
@@ -169,16 +175,20 @@ def encode_task(task: str, runs: list[tuple[RunRef, list[SampleRecord]]],
             key = s.prompt_hash or hashlib.sha256(s.prompt.encode("utf-8")).hexdigest()[:16]
             prompts.setdefault(key, s.prompt)
             texts[i] = [key, s.response, reasoning_prefix(s.response, ref.reasoning_format, ref.think_in_prompt)]
-        left_out += sum(1 for i in range(len(samples)) if i not in texts or texts[i][0] is None)
+        left_out += len(samples) - sum(1 for t in texts.values() if t[0] is not None)
         has_ll = any(s.choice_logprobs for s in samples)
+        # One C-level pass for the plain columns (a list comprehension per column cost more at 2M samples).
+        doc, idx, extracted, gold, finish, tokens, error, span = (
+            map(list, zip(*map(COLUMNS, samples), strict=True)) if samples else ([] for _ in range(8)))
+        if ref.imported and not any(tokens):
+            tokens = [None] * len(samples)  # the source recorded no token counts: unknown, not zero
         models[ref.model] = {
-            "run_key": ref.run_key, "doc": [s.doc_id for s in samples], "idx": [s.sample_idx for s in samples],
-            "extracted": [s.extracted for s in samples], "gold": [s.gold for s in samples], "status": status,
-            "finish": [s.finish_reason for s in samples], "tokens": [s.output_tokens for s in samples],
-            "error": [s.error for s in samples], "texts": texts, "span": [s.answer_span for s in samples],
+            "run_key": ref.run_key, "doc": doc, "idx": idx, "extracted": extracted, "gold": gold, "status": status,
+            "finish": finish, "tokens": tokens, "error": error, "texts": texts, "span": span,
             "ll": [_logprobs(s.choice_logprobs) for s in samples] if has_ll else None,
         }  # fmt: skip
-        counts[ref.model] = {k: status.count(k) for k in STATUSES}
+        tally = Counter(status)
+        counts[ref.model] = {k: tally[k] for k in STATUSES}
     payload = json.dumps({"task": task, "prompts": prompts, "models": models}, ensure_ascii=False,
                          separators=(",", ":"))  # fmt: skip
     return gzip.compress(payload.encode("utf-8"), compresslevel=1, mtime=0), counts, left_out
@@ -214,7 +224,8 @@ def run_refs(selections: dict[tuple[str, str], Selection]) -> dict[str, list[Run
         manifest = sel.chosen.manifest
         reasoning = manifest.model_spec.get("reasoning") or {}
         out.setdefault(task, []).append(RunRef(model, sel.chosen.run_key, str(reasoning.get("format") or "none"),
-                                               bool(reasoning.get("think_in_prompt")), manifest.n_requests))
+                                               bool(reasoning.get("think_in_prompt")), manifest.n_requests,
+                                               sel.chosen.imported))
     return dict(sorted(out.items()))
 
 
@@ -230,7 +241,8 @@ def pack_task(task: str, refs: list[RunRef], read: Reader, cell_budget: int, pag
               key: str = "") -> TaskSamples:  # fmt: skip
     """One task's payload: returned inline, or written as its page when `page_writer` is given (with a
     stamp holding `key`, so that the next build can reuse the page while its runs are unchanged)."""
-    blob, counts, left_out = encode_task(task, [(r, read(r.run_key)) for r in refs], cell_budget)
+    with no_gc():  # tens of thousands of records per task; the collector's passes were ~40% of packing
+        blob, counts, left_out = encode_task(task, [(r, read(r.run_key)) for r in refs], cell_budget)
     encoded = base64.b64encode(blob).decode("ascii")
     if page_writer is not None:
         page_writer(task, encoded, counts, {"key": key, "size": len(blob), "left_out": left_out})

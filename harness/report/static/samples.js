@@ -79,7 +79,7 @@ const HarnessSamples = (() => {
       return h("tr", {"data-model": model}, h("td", {text: model}),
                h("td", {}, h("span", {class: "badge " + run.status[i], text: run.status[i]})),
                h("td", {class: "mono", text: run.extracted[i] === null ? "—" : run.extracted[i]}),
-               h("td", {class: "num", text: String(run.tokens[i])}));
+               h("td", {class: "num", text: run.tokens[i] === null ? "?" : String(run.tokens[i])}));
     });
     return h("div", {class: "scroll"}, h("table", {class: "across"},
              h("thead", {}, h("tr", {}, ...["model", "status", "extracted", "tokens"].map(t => h("th", {text: t})))),
@@ -93,7 +93,7 @@ const HarnessSamples = (() => {
       h("span", {class: "mono", text: `doc ${doc}` + (idx ? ` · sample ${idx}` : "")}),
       h("span", {text: "gold: "}, h("b", {class: "mono", text: gold})),
       h("span", {text: "extracted: "}, h("b", {class: "mono", text: extracted === null ? "—" : extracted})),
-      h("span", {class: "muted", text: `finish: ${finish || "?"} · ${tokens} tokens`}));
+      h("span", {class: "muted", text: `finish: ${finish || "?"} · ${tokens === null ? "?" : tokens} tokens`}));
     const item = h("article", {class: "sample", "data-doc": doc, "data-status": status}, head);
     if (data && Object.keys(data.models).length > 1) {
       const across = h("details", {class: "across-models"}, h("summary", {text: "this item across models"}));
