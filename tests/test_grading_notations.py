@@ -238,3 +238,14 @@ CLOCK = [
 def test_a_time_on_the_hour_is_the_hour_not_its_minutes(language: str, response: str, gold: str,
                                                         correct: bool) -> None:
     assert grade("number", response, gold, language=language).correct is correct
+
+
+def test_a_time_on_the_hour_replaces_both_of_its_tokens_in_place() -> None:
+    from fractions import Fraction
+
+    from harness.grading.numbers import numbers_in
+
+    assert numbers_in("5:00 pm - 3 = 2:00 pm.") == [(0, 4, Fraction(5)), (10, 11, Fraction(3)),
+                                                    (14, 18, Fraction(2))]
+    assert numbers_in("-2:00") == [(0, 5, Fraction(-2))]  # the sign stays with the hour
+    assert numbers_in("10:00:00") == [(0, 2, Fraction(10)), (3, 5, Fraction(0)), (6, 8, Fraction(0))]

@@ -37,7 +37,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -226,29 +226,24 @@ class FakeBackend:
             yield key, self.score(req, clock())
 
     def generate(self, requests: list[GenRequest]) -> list[GenResult]:
-        self._batch_call()
-        if self.config.streaming:
-            return collect(self.stream_generate, requests)
-        clock = Stopwatch()
-        if self.step_s:
-            time.sleep(self.step_s)
-        out = []
-        for req in requests:
-            self._handing_out()
-            out.append(self.answer(req, clock()))
-        return out
+        return self._batch(requests, self.stream_generate, self.answer)
 
     def loglikelihood(self, requests: list[LLRequest]) -> list[LLResult]:
+        return self._batch(requests, self.stream_loglikelihood, self.score)
+
+    def _batch(self, requests: list[Any], stream: Callable[..., Iterator[tuple[str, Any]]],
+               each: Callable[[Any, float], Any]) -> list[Any]:
+        """One batch call: through the stream when streaming, else one step for the whole batch."""
         self._batch_call()
         if self.config.streaming:
-            return collect(self.stream_loglikelihood, requests)
+            return collect(stream, requests)
         clock = Stopwatch()
         if self.step_s:
             time.sleep(self.step_s)
         out = []
         for req in requests:
             self._handing_out()
-            out.append(self.score(req, clock()))
+            out.append(each(req, clock()))
         return out
 
     def close(self) -> None:

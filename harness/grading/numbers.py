@@ -191,10 +191,13 @@ def numbers_in(text: str, language: str = "en") -> list[tuple[int, int, Fraction
         found.extend((match.start(), match.end(), v) for v in values)
     for clock in _ON_THE_HOUR.finditer(text):
         hour = int(clock.group(1))
-        if hour <= 24:
-            found = [f for f in found if not clock.start() <= f[0] < clock.end()]
-            found.append((clock.start(), clock.end(), Fraction(hour)))
-    return sorted(found) if ":" in text else found
+        # The tokens the time overlaps: the hour (with its sign, if any) and the minutes, in order.
+        inside = [i for i, f in enumerate(found) if f[0] < clock.end() and f[1] > clock.start()]
+        if hour <= 24 and inside:
+            first = found[inside[0]]
+            value = Fraction(-hour if first[2] < 0 else hour)
+            found[inside[0] : inside[-1] + 1] = [(min(first[0], clock.start()), clock.end(), value)]
+    return found
 
 
 def parse_number(text: str, language: str = "en") -> Fraction | None:
